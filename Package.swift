@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+// Layers in data-flow order: inputs → pipeline → queue → uplink; control down; status beside.
+// No Embedded flags here: the cross toolsets under cross/ carry them, so the host build stays normal.
+import PackageDescription
+
+let package = Package(
+    name: "cairn",
+    products: [
+        .executable(name: "cairn", targets: ["cairn"]),
+    ],
+    targets: [
+        // C boundary: libc plus the few shims Swift cannot express (variadics, errno, signals).
+        .target(name: "CSystem"),
+        .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
+        .target(name: "CMosquitto", linkerSettings: [.linkedLibrary("mosquitto")]),
+        .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
+
+        .target(name: "CairnCore", dependencies: ["CSystem"]),
+        .target(name: "CairnInputs", dependencies: ["CairnCore"]),
+        .target(name: "CairnPipeline", dependencies: ["CairnCore"]),
+        .target(name: "CairnQueue", dependencies: ["CairnCore", "CSQLite"]),
+        .target(name: "CairnUplink", dependencies: ["CairnCore", "CairnQueue", "CMosquitto", "CZlib"]),
+        .target(name: "CairnControl", dependencies: ["CairnCore"]),
+        .target(name: "CairnStatus", dependencies: ["CairnCore"]),
+        .target(name: "CairnRuntime", dependencies: [
+            "CairnCore", "CairnInputs", "CairnPipeline", "CairnQueue", "CairnUplink", "CairnControl", "CairnStatus",
+        ]),
+        .executableTarget(name: "cairn", dependencies: ["CairnRuntime"]),
+
+        .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
+        .testTarget(name: "CairnInputsTests", dependencies: ["CairnInputs"]),
+        .testTarget(name: "CairnPipelineTests", dependencies: ["CairnPipeline"]),
+        .testTarget(name: "CairnQueueTests", dependencies: ["CairnQueue"]),
+        .testTarget(name: "CairnUplinkTests", dependencies: ["CairnUplink"]),
+        .testTarget(name: "CairnControlTests", dependencies: ["CairnControl"]),
+        .testTarget(name: "IntegrationTests", dependencies: []),
+    ]
+)

@@ -1,0 +1,52 @@
+// The libc surface Cairn uses, reached through this header instead of Glibc/Musl
+// (neither module exists in Embedded Swift), plus shims for what Swift cannot call.
+#ifndef CAIRN_CSYSTEM_H
+#define CAIRN_CSYSTEM_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/// errno is a macro over a thread-local; Swift cannot read it directly.
+int cairn_errno(void);
+void cairn_set_errno(int value);
+
+/// open(2) is variadic.
+int cairn_open(const char *path, int flags, int mode);
+
+/// Installs SIGTERM/SIGINT/SIGHUP handlers that write the signal number to a
+/// non-blocking self-pipe; returns the read end (or -1). SIGPIPE is ignored.
+int cairn_signals_install(void);
+/// Reads one pending signal number from the self-pipe, 0 if none.
+int cairn_signals_next(void);
+
+/// Milliseconds on CLOCK_MONOTONIC / CLOCK_REALTIME.
+int64_t cairn_monotonic_ms(void);
+int64_t cairn_wall_ms(void);
+
+/// strtod over the whole string; returns 0 and sets *ok to 0 when it is not a number.
+double cairn_parse_double(const char *text, int *ok);
+
+/// Shortest round-tripping text for a finite double ("%.17g" trimmed); writes into buf.
+int cairn_format_double(double value, char *buf, int size);
+
+/// Name of the C library this binary was built against ("glibc", "musl").
+const char *cairn_libc_name(void);
+
+/// Renders a UTC time in RFC 3339 with milliseconds into buf (at least 32 bytes).
+int cairn_format_rfc3339(int64_t wall_ms, char *buf, int size);
+
+#endif

@@ -1,0 +1,4 @@
+import CairnCore
+import CairnRuntime
+
+print(BuildInfo.summary)
