@@ -10,7 +10,7 @@ let package = Package(
     ],
     targets: [
         // C boundary: libc plus the few shims Swift cannot express (variadics, errno, signals).
-        .target(name: "CSystem"),
+        .target(name: "CSystem", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(name: "CMosquitto", linkerSettings: [.linkedLibrary("mosquitto")]),
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
@@ -34,5 +34,6 @@ let package = Package(
         .testTarget(name: "CairnUplinkTests", dependencies: ["CairnUplink"]),
         .testTarget(name: "CairnControlTests", dependencies: ["CairnControl"]),
         .testTarget(name: "IntegrationTests", dependencies: []),
-    ]
+    ],
+    swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,33 @@
+/// One measurement as it leaves an input: which sensor, what value, in what
+/// unit, and when (wall clock, milliseconds since the Unix epoch).
+public struct Reading: Equatable {
+    /// Stable id, e.g. "hwmon/coretemp/temp1" or "health/load1".
+    public var sensor: String
+    /// Human label from the hardware ("Core 0"), when it has one.
+    public var label: String?
+    public var value: Double
+    public var unit: String
+    public var time: Int64
+
+    public init(sensor: String, label: String? = nil, value: Double, unit: String, time: Int64) {
+        self.sensor = sensor
+        self.label = label
+        self.value = value
+        self.unit = unit
+        self.time = time
+    }
+
+    /// The record body stored in the queue and sent in a telemetry batch.
+    public func json(sequence: Int64) -> String {
+        var writer = JSONWriter(reservingCapacity: 96)
+        writer.beginObject()
+        writer.key("seq"); writer.integer(sequence)
+        writer.key("sensor"); writer.string(sensor)
+        if let label { writer.key("label"); writer.string(label) }
+        writer.key("value"); writer.number(value)
+        writer.key("unit"); writer.string(unit)
+        writer.key("time"); writer.integer(time)
+        writer.endObject()
+        return writer.text
+    }
+}

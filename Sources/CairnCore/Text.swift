@@ -1,0 +1,45 @@
+/// String helpers that stay inside the Embedded subset (no Foundation).
+public enum Text {
+    public static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
+    public static func trimmed<S: StringProtocol>(_ text: S) -> String {
+        let bytes = Array(text.utf8)
+        var start = 0
+        var end = bytes.count
+        while start < end && isSpace(bytes[start]) { start += 1 }
+        while end > start && isSpace(bytes[end - 1]) { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+
+    /// Lower-case ASCII letters and digits; every other run becomes one "_".
+    /// Makes hardware labels ("Core 0", "Package id 0") safe inside sensor ids and topics.
+    public static func slug(_ text: String) -> String {
+        var out: [UInt8] = []
+        var pendingSeparator = false
+        for byte in text.utf8 {
+            let lower = (byte >= 0x41 && byte <= 0x5A) ? byte + 32 : byte
+            let keep = (lower >= 0x61 && lower <= 0x7A) || (lower >= 0x30 && lower <= 0x39) || lower == 0x2D || lower == 0x2E
+            if keep {
+                if pendingSeparator && !out.isEmpty { out.append(0x5F) }
+                out.append(lower)
+                pendingSeparator = false
+            } else {
+                pendingSeparator = true
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether a substring occurs (String.contains(String) is missing in Embedded Swift).
+    public static func contains(_ text: String, _ needle: String) -> Bool {
+        let hay = Array(text.utf8), pin = Array(needle.utf8)
+        if pin.isEmpty { return true }
+        if pin.count > hay.count { return false }
+        for start in 0...(hay.count - pin.count) where hay[start] == pin[0] {
+            if Array(hay[start..<(start + pin.count)]) == pin { return true }
+        }
+        return false
+    }
+}
