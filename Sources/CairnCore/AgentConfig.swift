@@ -13,7 +13,9 @@ public struct AgentConfig {
     public var procRoot: String
     /// Seconds between sensor reads.
     public var interval: Double
-    public var topicPrefix: String
+    /// Set when the prefix is configured; otherwise it follows the device id.
+    public var topicPrefixOverride: String?
+    public var topicPrefix: String { topicPrefixOverride ?? "cairn/\(deviceID)" }
     public var logLevel: LogLevel
     /// Readings per telemetry message.
     public var batchSize: Int
@@ -31,7 +33,6 @@ public struct AgentConfig {
         self.sysfsRoot = "/sys"
         self.procRoot = "/proc"
         self.interval = 10
-        self.topicPrefix = "cairn/\(deviceID)"
         self.logLevel = .info
         self.batchSize = 100
         self.inflightWindow = 16

@@ -64,13 +64,14 @@ public enum Files {
     }
 
     /// Writes through a temporary file and rename(2), so readers never see half a file.
-    public static func writeAtomically(_ path: String, _ text: String) throws(SystemError) {
+    /// `durable` adds an fsync, for files that must survive a power cut (not status).
+    public static func writeAtomically(_ path: String, _ text: String, durable: Bool = true) throws(SystemError) {
         let temporary = path + ".tmp"
         let fd = temporary.withCString { cairn_open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
         guard fd >= 0 else { throw SystemError("open", path: temporary) }
         var bytes = Array(text.utf8)
         let ok = bytes.withUnsafeMutableBytes { Glue.writeAll(fd, $0.baseAddress!, $0.count) }
-        let synced = fsync(fd) == 0
+        let synced = !durable || fsync(fd) == 0
         close(fd)
         guard ok, synced else { throw SystemError("write", path: temporary) }
         guard temporary.withCString({ tmp in path.withCString { rename(tmp, $0) } }) == 0 else {

@@ -1,4 +1,4 @@
-import CairnCore
+import CSystem
 import CairnRuntime
 
-print(BuildInfo.summary)
+exit(Commands.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,101 @@
+import CSystem
+import CairnCore
+
+/// Builds the running configuration: built-in defaults, then the config file
+/// (a JSON object whose keys are the option keys), then command-line flags.
+public enum ConfigLoader {
+    public static let maxConfigBytes = 256 * 1024
+
+    public static func defaults() -> AgentConfig {
+        AgentConfig(deviceID: defaultDeviceID(), dataDirectory: defaultDataDirectory())
+    }
+
+    /// /etc/machine-id, else the host name, else "cairn".
+    public static func defaultDeviceID() -> String {
+        if let id = Files.readValue("/etc/machine-id"), OptionTable.isTopicSafe(id) { return id }
+        var buffer = [CChar](repeating: 0, count: 256)
+        if gethostname(&buffer, buffer.count - 1) == 0 {
+            let name = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            if OptionTable.isTopicSafe(name) { return name }
+        }
+        return "cairn"
+    }
+
+    /// /var/lib/cairn when running as root and it can be created, else ./cairn-data.
+    public static func defaultDataDirectory() -> String {
+        if geteuid() == 0, (try? Files.makeDirectories("/var/lib/cairn")) != nil,
+           "/var/lib/cairn".withCString({ access($0, W_OK) }) == 0 {
+            return "/var/lib/cairn"
+        }
+        return "./cairn-data"
+    }
+
+    /// Applies a config file; errors name the file, line and column.
+    public static func apply(file path: String, to config: inout AgentConfig) throws(ConfigError) {
+        guard let text = Files.read(path, limit: maxConfigBytes + 1) else {
+            throw ConfigError("cannot read the config file", source: path)
+        }
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(text, maxBytes: maxConfigBytes)
+        } catch {
+            throw ConfigError(error.message, source: path, line: error.line, column: error.column)
+        }
+        guard let members = document.members else {
+            throw ConfigError("the config file must hold a JSON object, not \(document.kindName)", source: path, line: 1, column: 1)
+        }
+        for member in members {
+            guard let option = OptionTable.option(forKey: member.key) else {
+                throw ConfigError("unknown setting \"\(member.key)\"", source: path, line: member.line, column: member.column)
+            }
+            do {
+                try option.apply(&config, .json(member.value))
+            } catch {
+                throw ConfigError("\(member.key): \(error.message)", source: path, line: member.line, column: member.column)
+            }
+        }
+    }
+
+    /// Applies `--flag value` / `--flag=value` pairs, with `--config FILE` read first
+    /// wherever it stands, so flags always override the file.
+    public static func apply(arguments: [String], to config: inout AgentConfig) throws(ConfigError) {
+        var pairs: [(flag: String, value: String)] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            guard argument.hasPrefix("--") else { throw ConfigError("unexpected argument \"\(argument)\"") }
+            var flag = argument
+            var value: String
+            if let equals = argument.firstIndex(of: "=") {
+                flag = String(argument[..<equals])
+                value = String(argument[argument.index(after: equals)...])
+            } else {
+                guard index + 1 < arguments.count else { throw ConfigError("\(argument) needs a value") }
+                index += 1
+                value = arguments[index]
+            }
+            guard flag == "--config" || OptionTable.option(forFlag: flag) != nil else {
+                throw ConfigError("unknown flag \(flag) (see cairn --help)")
+            }
+            pairs.append((flag, value))
+            index += 1
+        }
+        for pair in pairs where pair.flag == "--config" {
+            try apply(file: pair.value, to: &config)
+        }
+        for pair in pairs where pair.flag != "--config" {
+            guard let option = OptionTable.option(forFlag: pair.flag) else { continue }
+            do {
+                try option.apply(&config, .text(pair.value))
+            } catch {
+                throw ConfigError("\(pair.flag): \(error.message)")
+            }
+        }
+        if config.reconnectMax < config.reconnectMin {
+            throw ConfigError("reconnect_max must not be less than reconnect_min")
+        }
+        if (config.certFile == nil) != (config.keyFile == nil) {
+            throw ConfigError("cert_file and key_file go together for mutual TLS")
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import CairnCore
+
+/// Thermal zones under <sysfs>/class/thermal/thermal_zone*/ (`type`, `temp` in m°C).
+public struct ThermalInput {
+    public let sysfsRoot: String
+
+    public init(sysfsRoot: String) {
+        self.sysfsRoot = sysfsRoot
+    }
+
+    public func read(now: Int64, into readings: inout [Reading], failures: inout [String]) {
+        for channel in discover() {
+            // A disabled zone answers EINVAL or ENODATA: count it, keep going.
+            guard let text = Files.readValue(channel.path), let raw = Numbers.parseDouble(text) else {
+                failures.append(channel.sensor)
+                continue
+            }
+            readings.append(Reading(sensor: channel.sensor, label: channel.label,
+                                    value: raw / channel.divisor, unit: channel.unit, time: now))
+        }
+    }
+
+    public func discover() -> [SensorChannel] {
+        let base = "\(sysfsRoot)/class/thermal"
+        var channels: [SensorChannel] = []
+        var seen: [String: Int] = [:]
+        for entry in Files.list(base) where entry.hasPrefix("thermal_zone") {
+            let type = Files.readValue("\(base)/\(entry)/type")
+            var name = Text.slug(type ?? entry)
+            if name.isEmpty { name = entry }
+            let count = (seen[name] ?? 0) + 1
+            seen[name] = count
+            if count > 1 { name += ".\(count)" }
+            channels.append(SensorChannel(sensor: "thermal/\(name)", label: type,
+                                          path: "\(base)/\(entry)/temp", divisor: 1000, unit: "C"))
+        }
+        return channels
+    }
+}

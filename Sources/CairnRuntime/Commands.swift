@@ -1,0 +1,122 @@
+import CSystem
+import CairnControl
+import CairnCore
+import CairnInputs
+import CairnStatus
+
+/// The `cairn` command line: each function returns the process exit code.
+public enum Commands {
+    public static func main(_ arguments: [String]) -> Int32 {
+        guard let command = arguments.first else {
+            output(help())
+            return 0
+        }
+        let rest = Array(arguments.dropFirst())
+        switch command {
+        case "--version", "version": output(BuildInfo.summary + "\n"); return 0
+        case "--help", "-h", "help": output(help()); return 0
+        case "run": return run(rest)
+        case "status": return status(rest)
+        case "sensors": return sensors(rest)
+        default:
+            fail("unknown command \"\(command)\" (see cairn --help)")
+            return 2
+        }
+    }
+
+    static func configuration(_ arguments: [String]) -> AgentConfig? {
+        var config = ConfigLoader.defaults()
+        do {
+            try ConfigLoader.apply(arguments: arguments, to: &config)
+        } catch {
+            fail("\(error)")
+            return nil
+        }
+        Log.level = config.logLevel
+        return config
+    }
+
+    static func run(_ arguments: [String]) -> Int32 {
+        guard let config = configuration(arguments) else { return 2 }
+        do {
+            let agent = try Agent(config: config)
+            agent.run()
+            return 0
+        } catch {
+            fail("\(error)")
+            return 1
+        }
+    }
+
+    static func status(_ arguments: [String]) -> Int32 {
+        guard let config = configuration(arguments) else { return 2 }
+        let path = "\(config.dataDirectory)/\(StatusReport.fileName)"
+        guard let text = Files.read(path) else {
+            fail("no status at \(path): the agent has not run with this data directory (--data-dir)")
+            return 1
+        }
+        guard let document = try? JSONParser.parse(text) else {
+            fail("\(path) is not readable JSON")
+            return 1
+        }
+        var out = StatusReport.render(document)
+        if let pid = document["pid"]?.integer {
+            let alive = kill(pid_t(pid), 0) == 0 || cairn_errno() == EPERM
+            out += "agent running        \(alive ? "yes" : "no (status is from an earlier run)")\n"
+        }
+        output(out)
+        return 0
+    }
+
+    static func sensors(_ arguments: [String]) -> Int32 {
+        guard let config = configuration(arguments) else { return 2 }
+        let inputs = SensorInputs(sysfsRoot: config.sysfsRoot, procRoot: config.procRoot, dataDirectory: ".")
+        let (readings, failures) = inputs.readAll(now: Clock.wallMilliseconds())
+        var out = ""
+        for reading in readings {
+            var line = reading.sensor
+            while line.utf8.count < 36 { line += " " }
+            line += " \(Numbers.format(reading.value)) \(reading.unit)"
+            if let label = reading.label { line += "  (\(label))" }
+            out += line + "\n"
+        }
+        for failure in failures { out += "\(failure)  UNREADABLE\n" }
+        output(out)
+        return 0
+    }
+
+    static func help() -> String {
+        var text = """
+            \(BuildInfo.summary): edge agent for IoT gateways
+
+            usage: cairn <command> [flags]
+
+            commands:
+              run        read sensors, queue readings, forward them to the broker
+              status     show the running agent's status (same --data-dir / --config)
+              sensors    list the sensors found on this device and their readings
+              --version  print version, architecture and C library
+              --help     this text
+
+            flags (each also a key of the JSON config file, e.g. "data_dir"):
+              --config FILE            read settings from a JSON file; flags override it
+
+            """
+        for option in OptionTable.all {
+            var left = "  \(option.flag) \(option.placeholder)"
+            while left.utf8.count < 27 { left += " " }
+            text += "\(left)\(option.help)\n"
+        }
+        return text
+    }
+
+    static func output(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glue.writeAll(1, $0.baseAddress!, $0.count) }
+    }
+
+    static func fail(_ message: String) {
+        var bytes = Array("cairn: \(message)\n".utf8)
+        _ = bytes.withUnsafeMutableBytes { Glue.writeAll(2, $0.baseAddress!, $0.count) }
+    }
+}

@@ -1,0 +1,75 @@
+import CairnCore
+
+/// What a field technician sees in `cairn status`: written by the running
+/// agent to <data-dir>/status.json at each read, read by the command.
+public struct StatusReport {
+    public var device: String = ""
+    public var version: String = BuildInfo.version
+    public var pid: Int64 = 0
+    public var startedAt: Int64 = 0
+    public var updatedAt: Int64 = 0
+    public var broker: String = ""
+    public var connection: String = "offline"
+    public var lastError: String = ""
+    public var queueDepth: Int64 = 0
+    public var inflightMessages: Int64 = 0
+    public var readingsTaken: Int64 = 0
+    public var readingsStored: Int64 = 0
+    public var readingsNotStored: Int64 = 0
+    public var recordsDelivered: Int64 = 0
+    public var sensorFailures: Int64 = 0
+    public var failingSensors: [String] = []
+    public var connections: Int64 = 0
+    public var connectFailures: Int64 = 0
+
+    public init() {}
+
+    public static let fileName = "status.json"
+
+    public func json() -> String {
+        var w = JSONWriter(reservingCapacity: 512)
+        w.beginObject()
+        w.key("device"); w.string(device)
+        w.key("version"); w.string(version)
+        w.key("pid"); w.integer(pid)
+        w.key("started_at"); w.string(Clock.rfc3339(startedAt))
+        w.key("updated_at"); w.string(Clock.rfc3339(updatedAt))
+        w.key("broker"); w.string(broker)
+        w.key("connection"); w.string(connection)
+        w.key("last_error"); w.string(lastError)
+        w.key("queue_depth"); w.integer(queueDepth)
+        w.key("inflight_messages"); w.integer(inflightMessages)
+        w.key("readings_taken"); w.integer(readingsTaken)
+        w.key("readings_stored"); w.integer(readingsStored)
+        w.key("readings_not_stored"); w.integer(readingsNotStored)
+        w.key("records_delivered"); w.integer(recordsDelivered)
+        w.key("sensor_failures"); w.integer(sensorFailures)
+        w.key("failing_sensors")
+        w.beginArray()
+        for sensor in failingSensors { w.string(sensor) }
+        w.endArray()
+        w.key("connections"); w.integer(connections)
+        w.key("connect_failures"); w.integer(connectFailures)
+        w.endObject()
+        return w.text + "\n"
+    }
+
+    /// Human-readable lines for the terminal, straight from the stored document.
+    public static func render(_ document: JSONValue) -> String {
+        var out = ""
+        for member in document.members ?? [] {
+            let value: String
+            switch member.value {
+            case .string(let s): value = s.isEmpty ? "-" : s
+            case .number(let n): value = Numbers.format(n)
+            case .array(let items):
+                value = items.isEmpty ? "-" : items.compactMap { $0.string }.joined(separator: ", ")
+            default: value = JSONWriter.encode(member.value)
+            }
+            var label = member.key.split(separator: "_").joined(separator: " ")
+            while label.utf8.count < 20 { label += " " }
+            out += "\(label) \(value)\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,154 @@
+import CMosquitto
+import CairnCore
+
+/// What happened on a session since the caller last looked.
+public enum MQTTEvent: Equatable {
+    /// CONNACK arrived; code 0 is accepted, anything else names why the broker refused.
+    case connected(code: Int32, reason: String)
+    /// The connection ended; code 0 means we asked for it.
+    case disconnected(code: Int32)
+    /// The broker acknowledged a QoS 1 publish (PUBACK) with this message id.
+    case published(messageID: Int32)
+}
+
+/// TLS material for mqtts:// and mutual TLS.
+public struct MQTTTLS {
+    public var caFile: String
+    public var certFile: String?
+    public var keyFile: String?
+
+    public init(caFile: String, certFile: String? = nil, keyFile: String? = nil) {
+        self.caFile = caFile
+        self.certFile = certFile
+        self.keyFile = keyFile
+    }
+}
+
+/// One libmosquitto client handle for one connection attempt, driven from
+/// the agent's poll() loop (never libmosquitto's own thread). A fresh session
+/// per attempt means no message from a dead connection is retransmitted behind
+/// the queue's back: the queue alone decides what is sent again.
+///
+/// Callbacks from C append to `events`; the owner drains them after each
+/// read/write/misc call. That keeps control flow in Swift and avoids
+/// reference cycles between the session and its owner.
+public final class MQTTSession {
+    private var handle: OpaquePointer?
+    public private(set) var events: [MQTTEvent] = []
+
+    nonisolated(unsafe) private static var libraryReady = false
+
+    public init(clientID: String, cleanSession: Bool = true) throws(MQTTError) {
+        if !MQTTSession.libraryReady {
+            mosquitto_lib_init()
+            MQTTSession.libraryReady = true
+        }
+        let created = clientID.withCString { mosquitto_new($0, cleanSession, nil) }
+        guard let created else { throw MQTTError(code: MOSQ_ERR_NOMEM.rawValue) }
+        handle = created
+        mosquitto_user_data_set(created, Unmanaged.passUnretained(self).toOpaque())
+        mosquitto_int_option(created, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311)
+        mosquitto_connect_callback_set(created) { _, context, code in
+            MQTTSession.from(context).events.append(.connected(
+                code: code, reason: String(cString: mosquitto_connack_string(code))))
+        }
+        mosquitto_disconnect_callback_set(created) { _, context, code in
+            MQTTSession.from(context).events.append(.disconnected(code: code))
+        }
+        mosquitto_publish_callback_set(created) { _, context, messageID in
+            MQTTSession.from(context).events.append(.published(messageID: messageID))
+        }
+    }
+
+    deinit {
+        if let handle {
+            mosquitto_destroy(handle)
+        }
+    }
+
+    private static func from(_ context: UnsafeMutableRawPointer?) -> MQTTSession {
+        Unmanaged<MQTTSession>.fromOpaque(context!).takeUnretainedValue()
+    }
+
+    private func check(_ code: Int32) throws(MQTTError) {
+        guard code == MOSQ_ERR_SUCCESS.rawValue else { throw MQTTError(code: code) }
+    }
+
+    public func setCredentials(username: String, password: String?) throws(MQTTError) {
+        let code = username.withCString { user in
+            password.map { $0.withCString { mosquitto_username_pw_set(handle, user, $0) } }
+                ?? mosquitto_username_pw_set(handle, user, nil)
+        }
+        try check(code)
+    }
+
+    /// Server verification (chain and host name) stays on: there is no switch to turn it off.
+    public func setTLS(_ tls: MQTTTLS) throws(MQTTError) {
+        let code = tls.caFile.withCString { ca in
+            withOptionalCString(tls.certFile) { cert in
+                withOptionalCString(tls.keyFile) { key in
+                    mosquitto_tls_set(handle, ca, nil, cert, key, nil)
+                }
+            }
+        }
+        try check(code)
+        try check(mosquitto_tls_opts_set(handle, 1, nil, nil))
+    }
+
+    /// The Last Will the broker publishes when this client vanishes without DISCONNECT.
+    public func setWill(topic: String, payload: String, retain: Bool) throws(MQTTError) {
+        var bytes = Array(payload.utf8)
+        let code = topic.withCString { t in
+            bytes.withUnsafeMutableBytes { mosquitto_will_set(handle, t, Int32($0.count), $0.baseAddress, 1, retain) }
+        }
+        try check(code)
+    }
+
+    public func setMaxInflight(_ count: Int) {
+        mosquitto_max_inflight_messages_set(handle, UInt32(count))
+    }
+
+    /// Starts a non-blocking connect; completion arrives as a `.connected` event.
+    public func connect(host: String, port: Int, keepalive: Int) throws(MQTTError) {
+        let code = host.withCString { mosquitto_connect_async(handle, $0, Int32(port), Int32(keepalive)) }
+        try check(code)
+    }
+
+    /// The socket to poll, or -1 when there is none.
+    public var socket: Int32 { mosquitto_socket(handle) }
+    public var wantsWrite: Bool { mosquitto_want_write(handle) }
+
+    public func loopRead() throws(MQTTError) { try check(mosquitto_loop_read(handle, 1)) }
+    public func loopWrite() throws(MQTTError) { try check(mosquitto_loop_write(handle, 1)) }
+    /// Keepalive pings and timeouts; call about once a second.
+    public func loopMisc() throws(MQTTError) { try check(mosquitto_loop_misc(handle)) }
+
+    /// Queues a publish; returns the message id its PUBACK will carry.
+    public func publish(topic: String, payload: [UInt8], qos: Int32 = 1, retain: Bool = false) throws(MQTTError) -> Int32 {
+        var messageID: Int32 = 0
+        var bytes = payload
+        let code = topic.withCString { t in
+            bytes.withUnsafeMutableBytes {
+                mosquitto_publish(handle, &messageID, t, Int32($0.count), $0.baseAddress, qos, retain)
+            }
+        }
+        try check(code)
+        return messageID
+    }
+
+    public func disconnect() {
+        mosquitto_disconnect(handle)
+    }
+
+    /// Hands over the events collected so far.
+    public func takeEvents() -> [MQTTEvent] {
+        let taken = events
+        events.removeAll()
+        return taken
+    }
+}
+
+private func withOptionalCString<R>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let text else { return body(nil) }
+    return text.withCString { body($0) }
+}

@@ -1,0 +1,41 @@
+import CairnCore
+
+/// What the uplink needs from the agent configuration.
+public struct UplinkSettings {
+    public var clientID: String
+    public var broker: BrokerURL
+    public var tls: MQTTTLS?
+    public var username: String?
+    public var password: String?
+    public var topicPrefix: String
+    public var batchSize: Int
+    public var window: Int
+    public var keepalive: Int
+    public var reconnectMin: Double
+    public var reconnectMax: Double
+    /// A connect that has no CONNACK after this long is abandoned and retried.
+    public var connectTimeoutMilliseconds: Int64 = 30_000
+
+    public init(config: AgentConfig) {
+        clientID = config.deviceID
+        broker = config.broker
+        if config.broker.tls {
+            tls = MQTTTLS(caFile: config.caFile ?? UplinkSettings.systemCAFile,
+                          certFile: config.certFile, keyFile: config.keyFile)
+        }
+        username = config.username
+        password = config.password
+        topicPrefix = config.topicPrefix
+        batchSize = config.batchSize
+        window = config.inflightWindow
+        keepalive = config.keepalive
+        reconnectMin = config.reconnectMin
+        reconnectMax = config.reconnectMax
+    }
+
+    /// Debian's bundle; the static OpenSSL has no usable default path, so it is named here.
+    public static let systemCAFile = "/etc/ssl/certs/ca-certificates.crt"
+
+    public var telemetryTopic: String { "\(topicPrefix)/telemetry" }
+    public var stateTopic: String { "\(topicPrefix)/state" }
+}
