@@ -27,13 +27,15 @@ let package = Package(
         ]),
         .executableTarget(name: "cairn", dependencies: ["CairnRuntime"]),
 
+        // Real brokers, processes and sysfs-shaped trees for the tests (host only, uses Foundation).
+        .target(name: "CairnTestSupport", path: "Tests/Support"),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
-        .testTarget(name: "CairnInputsTests", dependencies: ["CairnInputs"]),
+        .testTarget(name: "CairnInputsTests", dependencies: ["CairnInputs", "CairnTestSupport"]),
         .testTarget(name: "CairnPipelineTests", dependencies: ["CairnPipeline"]),
-        .testTarget(name: "CairnQueueTests", dependencies: ["CairnQueue"]),
-        .testTarget(name: "CairnUplinkTests", dependencies: ["CairnUplink"]),
-        .testTarget(name: "CairnControlTests", dependencies: ["CairnControl"]),
-        .testTarget(name: "IntegrationTests", dependencies: []),
+        .testTarget(name: "CairnQueueTests", dependencies: ["CairnQueue", "CairnTestSupport"]),
+        .testTarget(name: "CairnUplinkTests", dependencies: ["CairnUplink", "CairnTestSupport"]),
+        .testTarget(name: "CairnControlTests", dependencies: ["CairnControl", "CairnTestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["cairn", "CairnTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -28,6 +28,13 @@ public struct QueuedRecord: Equatable {
     public let stream: QueueStream
     public let time: Int64
     public let body: String
+
+    public init(sequence: Int64, stream: QueueStream, time: Int64, body: String) {
+        self.sequence = sequence
+        self.stream = stream
+        self.time = time
+        self.body = body
+    }
 }
 
 /// A queue operation that failed, with the SQLite cause.

@@ -1,0 +1,80 @@
+import Testing
+import CairnCore
+import CairnTestSupport
+@testable import CairnControl
+
+@Suite struct ConfigTests {
+    func load(_ arguments: [String]) throws(ConfigError) -> AgentConfig {
+        var config = AgentConfig(deviceID: "default-id", dataDirectory: "./cairn-data")
+        try ConfigLoader.apply(arguments: arguments, to: &config)
+        return config
+    }
+
+    @Test func flagsOverrideDefaults() throws {
+        let dir = TemporaryDirectory()
+        let config = try load(["--broker", "mqtts://localhost:8884", "--device-id", "gw-7", "--data-dir=\(dir.path)",
+                               "--interval", "2.5", "--log-level", "debug", "--sysfs-root", dir.path])
+        #expect(config.broker == BrokerURL(tls: true, host: "localhost", port: 8884))
+        #expect(config.deviceID == "gw-7")
+        #expect(config.topicPrefix == "cairn/gw-7")
+        #expect(config.dataDirectory == dir.path)
+        #expect(config.interval == 2.5)
+        #expect(config.logLevel == .debug)
+        #expect(config.sysfsRoot == dir.path)
+    }
+
+    @Test func fileIsReadThenFlagsWin() throws {
+        let dir = TemporaryDirectory()
+        dir.write("cairn.json", #"{"device_id": "from-file", "interval": 30, "topic_prefix": "site/a"}"#)
+        let config = try load(["--interval", "5", "--config", dir.file("cairn.json")])
+        #expect(config.deviceID == "from-file")
+        #expect(config.interval == 5)
+        #expect(config.topicPrefix == "site/a")
+    }
+
+    func error(_ arguments: [String]) -> String {
+        do {
+            _ = try load(arguments)
+            return "no error"
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func malformedFileNamesLineAndColumn() {
+        let dir = TemporaryDirectory()
+        dir.write("bad.json", "{\n  \"interval\": 5,\n  \"broker\": \"mqtt://x\"\n  \"device_id\": \"a\"\n}\n")
+        #expect(error(["--config", dir.file("bad.json")]) == "\(dir.file("bad.json")):4:3: expected ',' or '}'")
+    }
+
+    @Test func invalidValuesNameTheSettingAndItsPosition() {
+        let dir = TemporaryDirectory()
+        dir.write("c.json", "{\n  \"interval\": \"often\"\n}")
+        #expect(error(["--config", dir.file("c.json")]) == "\(dir.file("c.json")):2:3: interval: expected a number, found a string")
+        dir.write("u.json", "{\"interval\": 1,\n \"brokr\": \"mqtt://x\"}")
+        #expect(error(["--config", dir.file("u.json")]) == "\(dir.file("u.json")):2:2: unknown setting \"brokr\"")
+        dir.write("a.json", "[1]")
+        #expect(error(["--config", dir.file("a.json")]) == "\(dir.file("a.json")):1:1: the config file must hold a JSON object, not an array")
+    }
+
+    @Test func badFlagsGiveOneLineErrors() {
+        #expect(error(["--broker", "http://x"]) == "--broker: \"http://x\" is not an mqtt:// or mqtts:// URL")
+        #expect(error(["--interval", "0"]) == "--interval: 0 is outside 0.1…86400")
+        #expect(error(["--nope", "1"]) == "unknown flag --nope (see cairn --help)")
+        #expect(error(["--broker"]) == "--broker needs a value")
+        #expect(error(["--device-id", "a/b"]) == "--device-id: device id must be 1-128 characters without '/', '+', '#' or spaces")
+        #expect(error(["--sysfs-root", "/nonexistent/dir"]) == "--sysfs-root: /nonexistent/dir is not a directory")
+        #expect(error(["--config", "/nonexistent.json"]) == "/nonexistent.json: cannot read the config file")
+        #expect(error(["--ca-file", "/nonexistent.pem"]) == "--ca-file: cannot read /nonexistent.pem")
+        #expect(error(["--batch-size", "2.5"]) == "--batch-size: expected a whole number, found 2.5")
+    }
+
+    @Test func everyOptionHasAFlagAndHelp() {
+        var flags = Set<String>()
+        for option in OptionTable.all {
+            #expect(!option.help.isEmpty)
+            #expect(flags.insert(option.flag).inserted, "duplicate flag \(option.flag)")
+            #expect(OptionTable.option(forFlag: option.flag)?.key == option.key)
+        }
+    }
+}

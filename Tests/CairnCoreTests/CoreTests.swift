@@ -1,0 +1,36 @@
+import Testing
+@testable import CairnCore
+
+@Suite struct CoreTests {
+    @Test func brokerURLs() {
+        #expect(BrokerURL.parse("mqtt://127.0.0.1") == BrokerURL(tls: false, host: "127.0.0.1", port: 1883))
+        #expect(BrokerURL.parse("mqtts://broker.example:8884") == BrokerURL(tls: true, host: "broker.example", port: 8884))
+        #expect(BrokerURL.parse("mqtts://localhost") == BrokerURL(tls: true, host: "localhost", port: 8883))
+        #expect(BrokerURL.parse("mqtt://[::1]:1884") == BrokerURL(tls: false, host: "::1", port: 1884))
+        #expect(BrokerURL.parse("mqtt://[::1]:1884")?.description == "mqtt://[::1]:1884")
+        for bad in ["http://x", "mqtt://", "mqtt://host:0", "mqtt://host:99999", "mqtt://host:abc", "mqtt://host/path", "127.0.0.1:1883"] {
+            #expect(BrokerURL.parse(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func slugsAndTrimming() {
+        #expect(Text.slug("Core 0") == "core_0")
+        #expect(Text.slug("  Package id 0 ") == "package_id_0")
+        #expect(Text.slug("cpu-thermal") == "cpu-thermal")
+        #expect(Text.trimmed("  42000\n") == "42000")
+        #expect(Text.contains("hello world", "o w"))
+        #expect(!Text.contains("hello", "hello!"))
+    }
+
+    @Test func rfc3339() {
+        #expect(Clock.rfc3339(0) == "1970-01-01T00:00:00.000Z")
+        #expect(Clock.rfc3339(1_795_493_772_712) == "2026-11-24T04:16:12.712Z")
+    }
+
+    @Test func readingBodyIsCompactJSON() throws {
+        let reading = Reading(sensor: "hwmon/chip/temp1", label: "Board", value: 42.5, unit: "C", time: 1000)
+        #expect(reading.json(sequence: 7) == #"{"seq":7,"sensor":"hwmon/chip/temp1","label":"Board","value":42.5,"unit":"C","time":1000}"#)
+        let unlabeled = Reading(sensor: "health/load1", value: 0.25, unit: "", time: 5)
+        #expect(try JSONParser.parse(unlabeled.json(sequence: 1))["label"] == nil)
+    }
+}

@@ -1,0 +1,61 @@
+import Testing
+@testable import CairnCore
+
+@Suite struct JSONTests {
+    @Test func parsesEveryKindOfValue() throws {
+        let value = try JSONParser.parse(#"{"a": [1, -2.5e3, true, false, null], "b": {"c": "d\n\u00e9\ud83d\ude00"}}"#)
+        #expect(value["a"] == .array([.number(1), .number(-2500), .bool(true), .bool(false), .null]))
+        #expect(value["b"]?["c"] == .string("d\né😀"))
+    }
+
+    @Test func reportsLineAndColumnOfErrors() {
+        let text = "{\n  \"a\": 1,\n  \"b\": tru\n}"
+        #expect(throws: JSONError.self) { try JSONParser.parse(text) }
+        do {
+            _ = try JSONParser.parse(text)
+        } catch {
+            #expect(error.line == 3)
+            #expect(error.column == 8)
+        }
+    }
+
+    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "\"abc", "{\"a\":1}x", "\"\\x\"", "\"\\ud800\"", "[1 2]"])
+    func rejectsMalformedDocuments(_ text: String) {
+        #expect(throws: JSONError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test func rejectsDuplicateKeys() {
+        #expect(throws: JSONError.self) { try JSONParser.parse(#"{"a":1,"a":2}"#) }
+    }
+
+    @Test func limitsDepthAndSize() throws {
+        let deep = String(repeating: "[", count: 40) + String(repeating: "]", count: 40)
+        #expect(throws: JSONError.self) { try JSONParser.parse(deep) }
+        _ = try JSONParser.parse(deep, maxDepth: 64)
+        #expect(throws: JSONError.self) { try JSONParser.parse("[1,2,3]", maxBytes: 4) }
+    }
+
+    @Test func writerRoundTripsThroughParser() throws {
+        let original: JSONValue = .object([
+            JSONMember(key: "text", value: .string("quote \" backslash \\ tab \t ctl \u{01} é")),
+            JSONMember(key: "n", value: .array([.number(0.1), .number(-3), .number(1e-7), .number(123456.789)])),
+            JSONMember(key: "empty", value: .object([])),
+        ])
+        let parsed = try JSONParser.parse(JSONWriter.encode(original))
+        #expect(parsed["text"] == original["text"])
+        #expect(parsed["n"] == original["n"])
+        #expect(parsed["empty"] == .object([]))
+    }
+
+    @Test func numbersFormatShortestAndRejectNonFinite() {
+        #expect(Numbers.format(42) == "42")
+        #expect(Numbers.format(0.1) == "0.1")
+        #expect(Numbers.format(-12.5) == "-12.5")
+        #expect(Numbers.format(1.0 / 3.0) == "0.3333333333333333")
+        #expect(Numbers.format(.nan) == "null")
+        #expect(Numbers.format(.infinity) == "null")
+        #expect(Numbers.parseDouble("4.25") == 4.25)
+        #expect(Numbers.parseDouble("4.25x") == nil)
+        #expect(Numbers.parseDouble("") == nil)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// A real child process with its output captured to a file, signalled like an init system would.
+public final class ChildProcess {
+    public let process = Process()
+    public let logPath: String
+
+    public init(_ executable: String, _ arguments: [String], log: String) throws {
+        logPath = log
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = FileHandle(forWritingAtPath: log)!
+        handle.seekToEndOfFile()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+    }
+
+    public var isRunning: Bool { process.isRunning }
+    public var pid: Int32 { process.processIdentifier }
+
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Sends SIGTERM and waits; returns the exit status (SIGKILL after the timeout).
+    @discardableResult
+    public func terminate(timeout: TimeInterval = 10) -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        signal(SIGTERM)
+        if !waitUntil(timeout: timeout, { !process.isRunning }) { signal(SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    public func killHard() {
+        signal(SIGKILL)
+        process.waitUntilExit()
+    }
+
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+}
+
+/// Finds a program on PATH (mosquitto lives in /usr/sbin).
+public func which(_ name: String) -> String? {
+    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/sbin:/sbin:/usr/bin"
+    for dir in path.split(separator: ":") {
+        let candidate = "\(dir)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}
