@@ -225,29 +225,39 @@ public final class Uplink {
         state = .waiting(untilMonotonic: now + delay)
     }
 
-    /// Clean stop: the retained state says offline (a clean DISCONNECT does not
-    /// trigger the Will), pending writes are flushed for up to `budget` ms.
-    /// Unacknowledged records simply stay in the queue for the next start.
-    public func shutdown(budgetMilliseconds: Int64 = 2000) {
+    /// Clean stop: waits up to `budget` ms for in-flight messages to be
+    /// acknowledged (fewer duplicates next start), sets the retained state to
+    /// offline (a clean DISCONNECT does not trigger the Will), and disconnects.
+    /// Records still unacknowledged simply stay queued for the next start.
+    public func shutdown(budgetMilliseconds: Int64 = 3000) {
         guard let session, state == .online else { self.session = nil; return }
         publishState(online: false)
         let deadline = Clock.monotonicMilliseconds() + budgetMilliseconds
-        while session.wantsWrite && Clock.monotonicMilliseconds() < deadline {
-            var fd = pollfd(fd: session.socket, events: Int16(POLLOUT | POLLIN), revents: 0)
+        var connected = true
+        while connected && (session.wantsWrite || !inflight.isEmpty) && Clock.monotonicMilliseconds() < deadline {
+            var fd = pollfd(fd: session.socket, events: Int16(session.wantsWrite ? POLLIN | POLLOUT : POLLIN), revents: 0)
             guard poll(&fd, 1, 100) >= 0 else { break }
             do {
                 if fd.revents & Int16(POLLOUT) != 0 { try session.loopWrite() }
-                if fd.revents & Int16(POLLIN) != 0 { try session.loopRead() }
+                if fd.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { try session.loopRead() }
             } catch {
-                break
+                connected = false
+            }
+            for event in session.takeEvents() {
+                switch event {
+                case .published(let messageID): acknowledge(messageID)
+                case .disconnected: connected = false
+                case .connected: break
+                }
             }
         }
-        for event in session.takeEvents() {
-            if case .published(let messageID) = event { acknowledge(messageID) }
+        if connected {
+            session.disconnect()
+            try? session.loopWrite()
         }
-        session.disconnect()
-        try? session.loopWrite()
+        if !inflight.isEmpty { Log.info("\(inflight.count) messages unacknowledged at stop stay queued") }
         self.session = nil
+        inflight.removeAll()
         state = .waiting(untilMonotonic: 0)
     }
 }

@@ -2,6 +2,8 @@ import Foundation
 
 /// A real Mosquitto broker on a free loopback port, with persistence so that
 /// a persistent subscriber's queued messages survive a broker restart.
+/// (`user`: as root, mosquitto would otherwise switch to the mosquitto user
+/// and silently fail to write its persistence file in our temp directory.)
 public final class Broker {
     public let port: Int
     public let directory: TemporaryDirectory
@@ -26,6 +28,7 @@ public final class Broker {
             persistence true
             persistence_location \(directory.file("persist"))/
             autosave_interval 1
+            user \(geteuid() == 0 ? "root" : NSUserName())
             \(extraConfig)
             """)
         guard let mosquitto = which("mosquitto") else { throw BrokerError.notInstalled }

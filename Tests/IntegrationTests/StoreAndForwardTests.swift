@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+import CairnTestSupport
+
+/// The first vertical slice end to end: the real agent binary reads a
+/// sysfs-shaped tree, queues in SQLite, and delivers to a real Mosquitto
+/// that goes away and comes back.
+@Suite(.serialized) struct StoreAndForwardTests {
+    struct Setup {
+        let dir = TemporaryDirectory("cairn-it")
+        let sysfs: FakeSysfs
+        let broker: Broker
+        let subscriber: Subscriber
+        let device: String
+
+        init(device: String) throws {
+            self.device = device
+            sysfs = FakeSysfs(dir)
+            sysfs.hwmon(0, name: "testchip")
+            sysfs.set(hwmon: 0, "temp1_input", "40000")
+            sysfs.set(hwmon: 0, "temp1_label", "Board")
+            sysfs.thermal(0, type: "cpu-thermal", milliCelsius: 50000)
+            broker = try Broker()
+            subscriber = try Subscriber(port: broker.port, topic: "cairn/\(device)/#", log: dir.file("sub.log"))
+            // The persistent subscription must exist before the agent publishes.
+            _ = waitUntil(timeout: 5) { Broker.clientCount(log: broker.process?.log ?? "") >= 1 }
+        }
+
+        func agent(interval: String = "0.2", extra: [String] = []) throws -> ChildProcess {
+            try ChildProcess(AgentBinary.path, [
+                "run", "--broker", broker.url, "--device-id", device, "--data-dir", dir.file("data"),
+                "--sysfs-root", sysfs.path, "--interval", interval, "--log-level", "debug",
+                "--reconnect-min", "0.2", "--reconnect-max", "1",
+            ] + extra, log: dir.file("agent.log"))
+        }
+
+        var telemetryTopic: String { "cairn/\(device)/telemetry" }
+
+        func status() -> [String: Any] {
+            guard let data = FileManager.default.contents(atPath: dir.file("data/status.json")) else { return [:] }
+            return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        }
+
+        /// Highest sequence number the agent assigned, read from the queue file itself.
+        func highestSequence() throws -> Int {
+            let output = try sqlite(dir.file("data/queue.db"), "SELECT seq FROM sqlite_sequence WHERE name='records';")
+            return Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+
+        func queued() throws -> Int {
+            Int(try sqlite(dir.file("data/queue.db"), "SELECT count(*) FROM records;").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        }
+    }
+
+    @Test func outageIsBufferedAndDrainedWithEverySequenceDelivered() throws {
+        let setup = try Setup(device: "it-outage")
+        let agent = try setup.agent()
+        defer { agent.terminate() }
+
+        #expect(waitUntil(timeout: 15) { setup.subscriber.sequences(topic: setup.telemetryTopic).count >= 6 }, "no telemetry before the outage:\n\(agent.log)")
+
+        setup.broker.stop()
+        // Readings taken while disconnected; values change underneath.
+        setup.sysfs.set(hwmon: 0, "temp1_input", "77000")
+        let before = try setup.highestSequence()
+        #expect(waitUntil(timeout: 15) { ((try? setup.highestSequence()) ?? 0) >= before + 20 })
+        #expect(waitUntil(timeout: 5) { (setup.status()["connection"] as? String) == "offline" })
+        let duringOutage = try setup.queued()
+        #expect(duringOutage >= 20, "readings were not buffered while the broker was down")
+        #expect(agent.isRunning)
+
+        try setup.broker.start()
+        // Everything assigned so far must arrive, and the queue must empty.
+        // New readings keep arriving every 0.2 s, so wait for the backlog to be gone, not for zero.
+        #expect(waitUntil(timeout: 30) { ((try? setup.queued()) ?? Int.max) <= 20 })
+        let status = agent.terminate()
+        #expect(status == 0, "agent exit status \(status):\n\(agent.log)")
+        #expect(try setup.queued() == 0, "queue not empty after drain:\n\(agent.log)")
+
+        let highest = try setup.highestSequence()
+        let received = Set(setup.subscriber.sequences(topic: setup.telemetryTopic))
+        #expect(waitUntil(timeout: 10) { Set(setup.subscriber.sequences(topic: setup.telemetryTopic)).count >= highest })
+        let all = Set(setup.subscriber.sequences(topic: setup.telemetryTopic))
+        let missing = (1...highest).filter { !all.contains($0) }
+        #expect(missing.isEmpty, "missing sequences \(missing.prefix(20)) of \(highest); had \(received.count) before the final wait")
+        // The outage values arrived too.
+        let values = setup.subscriber.payloads(topic: setup.telemetryTopic).flatMap { ($0["readings"] as? [[String: Any]]) ?? [] }
+            .filter { ($0["sensor"] as? String) == "hwmon/testchip/temp1" }.compactMap { $0["value"] as? Double }
+        #expect(values.contains(40) && values.contains(77))
+    }
+
+    @Test func retainedStateGoesOnlineThenOfflineOnCleanStop() throws {
+        let setup = try Setup(device: "it-state")
+        let agent = try setup.agent(interval: "1")
+        #expect(waitUntil(timeout: 10) { setup.subscriber.lines.contains { $0.hasPrefix("cairn/it-state/state {\"state\":\"online\"") } })
+        #expect(agent.terminate() == 0)
+        #expect(waitUntil(timeout: 5) { setup.subscriber.lines.contains { $0.hasPrefix("cairn/it-state/state {\"state\":\"offline\"") } })
+        // Retained: a late subscriber sees the last state without the agent running.
+        let late = try Subscriber(port: setup.broker.port, topic: "cairn/it-state/state", log: setup.dir.file("late.log"), extra: ["-C", "1"])
+        #expect(waitUntil(timeout: 5) { !late.process.isRunning })
+        #expect(late.lines.first?.hasPrefix("cairn/it-state/state {\"state\":\"offline\"") == true)
+    }
+
+    @Test func lastWillMarksAKilledAgentOffline() throws {
+        let setup = try Setup(device: "it-will")
+        let agent = try setup.agent(interval: "1", extra: ["--keepalive", "5"])
+        #expect(waitUntil(timeout: 10) { setup.subscriber.lines.contains { $0.hasPrefix("cairn/it-will/state {\"state\":\"online\"") } })
+        agent.killHard()
+        // The broker publishes the Will when the socket closes without DISCONNECT.
+        #expect(waitUntil(timeout: 10) { setup.subscriber.lines.contains { $0.hasPrefix("cairn/it-will/state {\"state\":\"offline\"") } })
+    }
+
+    @Test func sequenceNumbersContinueAcrossRestartsAndSIGKILL() throws {
+        let setup = try Setup(device: "it-restart")
+        setup.broker.stop()
+        // Offline from the start: everything goes to the queue.
+        var agent = try setup.agent()
+        #expect(waitUntil(timeout: 10) { ((try? setup.highestSequence()) ?? 0) >= 10 })
+        agent.killHard()
+        let afterKill = try setup.highestSequence()
+        #expect(try setup.queued() == afterKill, "a committed reading was lost by SIGKILL")
+
+        agent = try setup.agent()
+        #expect(waitUntil(timeout: 10) { ((try? setup.highestSequence()) ?? 0) >= afterKill + 10 })
+        #expect(agent.terminate() == 0)
+        agent = try setup.agent()
+        try setup.broker.start()
+        #expect(waitUntil(timeout: 30) { ((try? setup.queued()) ?? -1) == 0 })
+        #expect(agent.terminate() == 0)
+        let highest = try setup.highestSequence()
+        #expect(waitUntil(timeout: 10) { Set(setup.subscriber.sequences(topic: setup.telemetryTopic)).isSuperset(of: Set(1...highest)) },
+                "not every sequence 1…\(highest) arrived; missing \(Set(1...highest).subtracting(setup.subscriber.sequences(topic: setup.telemetryTopic)).sorted().prefix(30)):\n\(setup.subscriber.lines.prefix(3))\n\(agent.log.suffix(3000))")
+        // Sequence numbers are unique per reading: no number was reused after a restart.
+        let bodies = setup.subscriber.payloads(topic: setup.telemetryTopic).flatMap { ($0["readings"] as? [[String: Any]]) ?? [] }
+        var timeBySeq: [Int: Double] = [:]
+        for reading in bodies where (reading["sensor"] as? String) == "thermal/cpu-thermal" {
+            if let seq = reading["seq"] as? Int, let time = reading["time"] as? Double {
+                if let seen = timeBySeq[seq] { #expect(seen == time, "sequence \(seq) reused") }
+                timeBySeq[seq] = time
+            }
+        }
+    }
+}
+
+extension Broker {
+    /// How many clients the broker has logged as connected (to wait for the subscriber).
+    static func clientCount(log: String) -> Int {
+        log.components(separatedBy: "New client connected").count - 1
+    }
+}
+
+/// Runs the sqlite3 shell against a queue file (read-only use while the agent runs: WAL allows it).
+func sqlite(_ path: String, _ sql: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: which("sqlite3") ?? "/usr/bin/sqlite3")
+    process.arguments = [path, sql]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = Pipe()
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
