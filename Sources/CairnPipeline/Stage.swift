@@ -1,11 +1,18 @@
 import CairnCore
 
-/// One step of a sensor's processing chain. A stage may drop a reading (emit
-/// nothing), change it, or emit several (a window closing). Stages compose
-/// into nested generic types, so a chain is specialised and inlined in
-/// Embedded Swift instead of dispatched through existentials.
+/// A step of a sensor's processing: takes a reading and emits zero or more.
+/// Stages are composed with generics (`Chain`) for chains fixed in code, and
+/// with the `PipelineStage` enum for chains declared in config, so every call
+/// is dispatched statically in Embedded Swift instead of through existentials.
 public protocol Stage {
     mutating func process(_ reading: Reading, emit: (Reading) -> Void)
+    /// Lets time-driven stages (windows) emit without a new reading, e.g. when a
+    /// window closes after its sensor stopped reporting. `now` is wall time in ms.
+    mutating func tick(now: Int64, emit: (Reading) -> Void)
+}
+
+extension Stage {
+    public mutating func tick(now: Int64, emit: (Reading) -> Void) {}
 }
 
 /// `first` then `second`: the type of a chain spells out its stages.
@@ -21,6 +28,13 @@ public struct Chain<First: Stage, Second: Stage>: Stage {
     public mutating func process(_ reading: Reading, emit: (Reading) -> Void) {
         var downstream = second
         first.process(reading) { downstream.process($0, emit: emit) }
+        second = downstream
+    }
+
+    public mutating func tick(now: Int64, emit: (Reading) -> Void) {
+        var downstream = second
+        first.tick(now: now) { downstream.process($0, emit: emit) }
+        downstream.tick(now: now, emit: emit)
         second = downstream
     }
 }
@@ -56,6 +70,13 @@ extension Stage {
     public mutating func run(_ readings: [Reading]) -> [Reading] {
         var out: [Reading] = []
         for reading in readings { process(reading) { out.append($0) } }
+        return out
+    }
+
+    /// Ticks the stage and returns what it emits.
+    public mutating func runTick(now: Int64) -> [Reading] {
+        var out: [Reading] = []
+        tick(now: now) { out.append($0) }
         return out
     }
 }
