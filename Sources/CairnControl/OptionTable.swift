@@ -82,6 +82,43 @@ public enum OptionTable {
         AgentOption(key: "reconnect_max", placeholder: "SECONDS", help: "longest reconnect delay (default: 60)") { c, v throws(ConfigError) in
             c.reconnectMax = try v.number(in: 0.1...86_400)
         },
+        AgentOption(key: "backfill_per_second", placeholder: "N", help: "backlog messages per second after an outage, behind live data (default: 0 = unpaced)") { c, v throws(ConfigError) in
+            c.backfillPerSecond = try v.number(in: 0...100_000)
+        },
+        AgentOption(key: "queue_budget_mb", placeholder: "MB", help: "disk budget of the queue; oldest telemetry is evicted, and counted, beyond it (default: 64)") { c, v throws(ConfigError) in
+            c.queueBudgetBytes = Int64(try v.number(in: 0.0625...1_000_000) * 1024 * 1024)
+        },
+        AgentOption(key: "queue_overflow", placeholder: "POLICY", help: "at the budget: drop_oldest, or downsample old telemetry first (default: drop_oldest)") { c, v throws(ConfigError) in
+            let policy = try v.string()
+            guard policy == "drop_oldest" || policy == "downsample" else { throw ConfigError("\"\(policy)\" is not drop_oldest or downsample") }
+            c.queueOverflow = policy
+        },
+        AgentOption(key: "queue_durability", placeholder: "MODE", help: "normal (survives crashes) or full (also power cuts, more writes) (default: normal)") { c, v throws(ConfigError) in
+            let mode = try v.string()
+            guard mode == "normal" || mode == "full" else { throw ConfigError("\"\(mode)\" is not normal or full") }
+            c.queueDurability = mode
+        },
+        AgentOption(key: "queue_max_age_telemetry", placeholder: "SECONDS", help: "telemetry older than this is expired, and counted (default: 0 = no limit)") { c, v throws(ConfigError) in
+            c.queueMaxAgeSeconds[2] = try v.number(in: 0...315_360_000)
+        },
+        AgentOption(key: "queue_max_age_metadata", placeholder: "SECONDS", help: "metadata older than this is expired (default: 0 = no limit)") { c, v throws(ConfigError) in
+            c.queueMaxAgeSeconds[1] = try v.number(in: 0...315_360_000)
+        },
+        AgentOption(key: "queue_max_age_events", placeholder: "SECONDS", help: "events older than this are expired (default: 0 = no limit)") { c, v throws(ConfigError) in
+            c.queueMaxAgeSeconds[0] = try v.number(in: 0...315_360_000)
+        },
+        AgentOption(key: "queue_commit_interval", placeholder: "SECONDS", help: "group readings into one transaction at most this often; a crash loses at most this much (default: 0 = every read)") { c, v throws(ConfigError) in
+            c.queueCommitInterval = try v.number(in: 0...3600)
+        },
+        AgentOption(key: "queue_checkpoint_pages", placeholder: "N", help: "WAL pages before a checkpoint (default: 1000)") { c, v throws(ConfigError) in
+            c.queueCheckpointPages = try v.integer(in: 16...1_000_000)
+        },
+        AgentOption(key: "clock_sync_file", placeholder: "FILE", help: "trust the clock only once this file exists, e.g. /run/systemd/timesync/synchronized") { c, v throws(ConfigError) in
+            c.clockSyncFile = try v.string()
+        },
+        AgentOption(key: "clock_hold", placeholder: "SECONDS", help: "how long readings taken before the clock is trusted wait for a correction (default: 600)") { c, v throws(ConfigError) in
+            c.clockHoldSeconds = try v.number(in: 0...86_400 * 30)
+        },
     ]
 
     public static func option(forKey key: String) -> AgentOption? {

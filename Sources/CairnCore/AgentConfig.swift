@@ -25,6 +25,22 @@ public struct AgentConfig {
     /// Reconnect backoff bounds in seconds.
     public var reconnectMin: Double
     public var reconnectMax: Double
+    /// Backlog telemetry messages per second after an outage (0: unpaced).
+    public var backfillPerSecond: Double = 0
+    /// Queue bounds and durability (see QueueOptions for meanings).
+    public var queueBudgetBytes: Int64 = 64 * 1024 * 1024
+    public var queueOverflow: String = "drop_oldest"
+    public var queueDurability: String = "normal"
+    /// Maximum age in seconds per stream (0: no limit): events, metadata, telemetry.
+    public var queueMaxAgeSeconds: [Double] = [0, 0, 0]
+    /// Readings are committed together at most this many seconds apart (0: every read).
+    public var queueCommitInterval: Double = 0
+    public var queueCheckpointPages: Int = 1000
+    /// File whose existence says NTP has synchronised the clock (e.g.
+    /// /run/systemd/timesync/synchronized); nil trusts any time past 2026.
+    public var clockSyncFile: String?
+    /// Seconds this boot's untrusted-clock records wait for a correction before being sent flagged.
+    public var clockHoldSeconds: Double = 600
 
     public init(deviceID: String, dataDirectory: String) {
         self.deviceID = deviceID

@@ -25,18 +25,34 @@ public struct CloudEvent {
 
     public static let contentType = "application/cloudevents+json"
 
-    public func json() -> String {
+    /// The members other than `id` and `time`, as stored in the queue: the
+    /// uplink adds the id (the record's sequence number) and the time (which
+    /// may be corrected while the event waits) when it sends.
+    public var fragment: String {
         var w = JSONWriter(reservingCapacity: 256)
         w.beginObject()
         w.key("specversion"); w.string("1.0")
         w.key("type"); w.string(type)
         w.key("source"); w.string(source)
-        w.key("id"); w.string(id)
-        w.key("time"); w.string(Clock.rfc3339(time))
         if let subject { w.key("subject"); w.string(subject) }
         w.key("datacontenttype"); w.string("application/json")
         w.key("data"); w.value(data)
         w.endObject()
+        return String(decoding: w.bytes.dropFirst().dropLast(), as: UTF8.self)
+    }
+
+    /// The complete event, `{"id":…,"time":…,<fragment>}`.
+    public static func render(fragment: String, id: String, time: Int64) -> String {
+        var w = JSONWriter(reservingCapacity: fragment.utf8.count + 64)
+        w.beginObject()
+        w.key("id"); w.string(id)
+        w.key("time"); w.string(Clock.rfc3339(time))
+        w.raw(fragment)
+        w.endObject()
         return w.text
+    }
+
+    public func json() -> String {
+        CloudEvent.render(fragment: fragment, id: id, time: time)
     }
 }

@@ -17,17 +17,17 @@ public struct Reading: Equatable {
         self.time = time
     }
 
-    /// The record body stored in the queue and sent in a telemetry batch.
-    public func json(sequence: Int64) -> String {
+    /// The record body stored in the queue: the members of the reading's JSON
+    /// object without `seq` and `time`, which the uplink adds when it sends
+    /// (the time may still be corrected while the record waits).
+    public var fragment: String {
         var writer = JSONWriter(reservingCapacity: 96)
         writer.beginObject()
-        writer.key("seq"); writer.integer(sequence)
         writer.key("sensor"); writer.string(sensor)
         if let label { writer.key("label"); writer.string(label) }
         writer.key("value"); writer.number(value)
         writer.key("unit"); writer.string(unit)
-        writer.key("time"); writer.integer(time)
         writer.endObject()
-        return writer.text
+        return String(decoding: writer.bytes.dropFirst().dropLast(), as: UTF8.self)
     }
 }

@@ -1,110 +1,138 @@
 import CairnCore
 
 /// Store-and-forward queue in one SQLite file (WAL). Records are appended
-/// with a sequence number that only grows, across restarts, and are deleted
-/// only when the uplink acknowledges them (the broker's PUBACK), so a crash
-/// or a power cut at any point loses nothing that was committed.
+/// with a sequence number that only grows, across restarts and even across a
+/// lost queue file, and are deleted only when the uplink acknowledges them
+/// (the broker's PUBACK), so a crash or power cut at any point loses nothing
+/// that was committed. Reads are lazy (LIMIT), so a backlog of any size costs
+/// the memory of one batch.
 public final class DurableQueue {
-    public static let schemaVersion: Int64 = 1
+    public let options: QueueOptions
+    var database: SQLiteDatabase
+    var statements: QueueStatements
+    var nextSequence: Int64
+    var reservation: SequenceReservation
+    /// Records in the file, kept in memory so bounds checks need no count(*).
+    public internal(set) var recordCount: Int64
+    /// Everything lost to bounds or errors, persisted plus not yet persisted.
+    public internal(set) var losses = LossCounters()
+    /// Rejections not yet written to the counters table (the disk was full).
+    var unsavedLosses = LossCounters()
+    /// Set when a corrupt or unreadable file was moved aside at open.
+    public internal(set) var recovery: QueueRecovery?
 
-    private let database: SQLiteDatabase
-    private let insert: SQLiteStatement
-    private let remove: SQLiteStatement
-    private let select: SQLiteStatement
-    private var nextSequence: Int64
-
-    public init(path: String) throws(QueueError) {
+    /// `recover: false` (technician commands while the agent runs) reports a
+    /// bad file instead of moving it aside.
+    public init(options: QueueOptions, recover: Bool = true) throws(QueueError) {
+        self.options = options
+        reservation = SequenceReservation(path: options.path + ".seq")
+        let opened = try QueueRecovery.open(options, recover: recover)
+        database = opened.database
+        recovery = opened.recovery
         do {
-            database = try SQLiteDatabase(path: path)
-            // WAL keeps readers (cairn queue stats) off the writer's back; NORMAL
-            // syncs at checkpoints: a process crash loses nothing committed.
-            try database.execute("PRAGMA journal_mode=WAL")
-            try database.execute("PRAGMA synchronous=NORMAL")
-            try DurableQueue.migrate(database)
-            insert = try database.prepare("INSERT INTO records(seq, stream, time_ms, body) VALUES (?, ?, ?, ?)")
-            remove = try database.prepare("DELETE FROM records WHERE seq = ?")
-            select = try database.prepare(
-                "SELECT seq, stream, time_ms, body FROM records WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?")
-            nextSequence = try database.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'records'") + 1
+            statements = try QueueStatements(database)
+            let last = try database.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'records'")
+            // A fresh file after a lost one continues above the reserved ceiling.
+            nextSequence = max(last, last == 0 ? reservation.ceiling : 0) + 1
+            recordCount = try database.scalar("SELECT count(*) FROM records")
+            losses = try DurableQueue.loadLosses(database)
         } catch {
-            throw QueueError("open \(path)", error)
+            throw QueueError("open \(options.path)", error)
         }
     }
 
-    private static func migrate(_ database: SQLiteDatabase) throws(SQLiteError) {
-        let version = try database.scalar("PRAGMA user_version")
-        if version < 1 {
-            try database.transaction { () throws(SQLiteError) in
-                try database.execute("""
-                    CREATE TABLE IF NOT EXISTS records(
-                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                        stream INTEGER NOT NULL,
-                        time_ms INTEGER NOT NULL,
-                        body TEXT NOT NULL);
-                    CREATE INDEX IF NOT EXISTS records_stream ON records(stream, seq);
-                    PRAGMA user_version = 1;
-                    """)
-            }
-        }
+    public convenience init(path: String) throws(QueueError) {
+        try self.init(options: QueueOptions(path: path))
     }
 
     /// The sequence number the next appended record will get.
     public var upcomingSequence: Int64 { nextSequence }
 
-    /// Appends readings to the telemetry stream in one transaction; returns their sequence numbers.
+    /// Appends records in one transaction (one fsync at most), making room
+    /// within the budget first; returns the sequence numbers given.
     @discardableResult
-    public func append(readings: [Reading]) throws(QueueError) -> ClosedRange<Int64>? {
-        guard !readings.isEmpty else { return nil }
-        let first = nextSequence
-        do {
-            try database.transaction { () throws(SQLiteError) in
-                var sequence = first
-                for reading in readings {
-                    try insertRow(sequence, .telemetry, reading.time, reading.json(sequence: sequence))
-                    sequence += 1
+    public func append(_ records: [PendingRecord]) throws(QueueError) -> ClosedRange<Int64>? {
+        guard !records.isEmpty else { return nil }
+        var incoming: Int64 = 0
+        for record in records { incoming += Int64(record.fragment.utf8.count) + QueueStatements.rowOverhead }
+        reservation.reserve(upTo: nextSequence + Int64(records.count))
+        var attempt = 0
+        while true {
+            do {
+                try insert(records, incoming: incoming, evictHarder: attempt > 0)
+                break
+            } catch {
+                attempt += 1
+                if error.isCorruption && attempt == 1 {
+                    try recoverFromCorruption(error)
+                    continue
                 }
+                // Full: evict harder and try once more before giving up on these records.
+                if error.isDiskFull && attempt == 1 { continue }
+                for record in records {
+                    losses[record.stream, .rejected] += 1
+                    unsavedLosses[record.stream, .rejected] += 1
+                }
+                throw QueueError("append", error)
             }
-        } catch {
-            throw QueueError("append", error)
         }
-        nextSequence = first + Int64(readings.count)
+        let first = nextSequence
+        nextSequence += Int64(records.count)
+        recordCount += Int64(records.count)
         return first...(nextSequence - 1)
     }
 
-    /// Appends one record whose body is built from its sequence number.
-    @discardableResult
-    public func append(stream: QueueStream, time: Int64, body: (Int64) -> String) throws(QueueError) -> Int64 {
-        let sequence = nextSequence
-        do {
-            try insertRow(sequence, stream, time, body(sequence))
-        } catch {
-            throw QueueError("append", error)
+    private func insert(_ records: [PendingRecord], incoming: Int64, evictHarder: Bool) throws(SQLiteError) {
+        try database.transaction { () throws(SQLiteError) in
+            try makeRoom(incoming: evictHarder ? incoming * 4 + 64 * 1024 : incoming)
+            var sequence = nextSequence
+            let insert = statements.insert
+            for record in records {
+                insert.bind(1, sequence)
+                insert.bind(2, record.stream.rawValue)
+                insert.bind(3, record.stamp.wall)
+                insert.bind(4, record.fragment)
+                insert.bind(5, record.stamp.monotonic)
+                insert.bind(6, record.stamp.bootID)
+                insert.bind(7, Int64(record.stamp.trusted ? 1 : 0))
+                insert.bind(8, Int64(record.fragment.utf8.count))
+                try insert.run()
+                sequence += 1
+            }
+            try saveLosses(unsavedLosses)
         }
-        nextSequence += 1
-        return sequence
+        unsavedLosses = LossCounters()
     }
 
-    private func insertRow(_ sequence: Int64, _ stream: QueueStream, _ time: Int64, _ body: String) throws(SQLiteError) {
-        insert.bind(1, sequence)
-        insert.bind(2, stream.rawValue)
-        insert.bind(3, time)
-        insert.bind(4, body)
-        try insert.run()
+    /// Appends readings to the telemetry stream.
+    @discardableResult
+    public func append(readings: [Reading], stamp: RecordStamp) throws(QueueError) -> ClosedRange<Int64>? {
+        try append(readings.map { reading in
+            var own = stamp
+            own.wall = reading.time
+            return PendingRecord(stream: .telemetry, stamp: own, fragment: reading.fragment)
+        })
     }
 
-    /// Up to `limit` records of a stream after `sequence`, oldest first; only
-    /// those rows are read, whatever the size of the backlog.
-    public func records(stream: QueueStream, after sequence: Int64, limit: Int) throws(QueueError) -> [QueuedRecord] {
-        var result: [QueuedRecord] = []
+    /// Up to `limit` records of a stream with after < seq < below, oldest first.
+    /// Records of `holdBoot` taken while the clock was untrusted are held back
+    /// (their time may still be corrected); pass nil to release them.
+    public func records(stream: QueueStream, after: Int64, below: Int64 = Int64.max, limit: Int,
+                        holdBoot: String? = nil) throws(QueueError) -> [QueuedRecord] {
+        let select = statements.select
         select.bind(1, stream.rawValue)
-        select.bind(2, sequence)
-        select.bind(3, Int64(limit))
+        select.bind(2, after)
+        select.bind(3, below)
+        select.bind(4, holdBoot ?? QueueStatements.noBoot)
+        select.bind(5, Int64(limit))
         defer { select.reset() }
+        var result: [QueuedRecord] = []
         do {
             while try select.step() {
                 result.append(QueuedRecord(
-                    sequence: select.int64(0), stream: QueueStream(rawValue: select.int64(1)) ?? stream,
-                    time: select.int64(2), body: select.text(3)))
+                    sequence: select.int64(0), stream: stream, time: select.int64(1),
+                    monotonic: select.int64(2), bootID: select.text(3), trusted: select.int64(4) != 0,
+                    fragment: select.text(5)))
             }
         } catch {
             throw QueueError("read", error)
@@ -115,16 +143,20 @@ public final class DurableQueue {
     /// Deletes acknowledged records in one transaction.
     public func acknowledge(_ sequences: [Int64]) throws(QueueError) {
         guard !sequences.isEmpty else { return }
+        var removed: Int64 = 0
         do {
             try database.transaction { () throws(SQLiteError) in
+                let remove = statements.remove
                 for sequence in sequences {
                     remove.bind(1, sequence)
                     try remove.run()
+                    removed += Int64(database.changes)
                 }
             }
         } catch {
             throw QueueError("acknowledge", error)
         }
+        recordCount -= removed
     }
 
     public func count(stream: QueueStream? = nil) throws(QueueError) -> Int64 {

@@ -1,3 +1,5 @@
+import CairnCore
+
 /// The kinds of record the queue holds, in drain priority order:
 /// events (alarms) before metadata before telemetry.
 public enum QueueStream: Int64, CaseIterable {
@@ -22,18 +24,41 @@ public enum QueueStream: Int64, CaseIterable {
     }
 }
 
-/// A record as stored: its device-wide sequence number, stream, wall time and JSON body.
+/// A record to append: its stream, when it was taken, and its JSON body fragment.
+public struct PendingRecord {
+    public let stream: QueueStream
+    public let stamp: RecordStamp
+    public let fragment: String
+
+    public init(stream: QueueStream, stamp: RecordStamp, fragment: String) {
+        self.stream = stream
+        self.stamp = stamp
+        self.fragment = fragment
+    }
+}
+
+/// A record as stored: its device-wide sequence number, stream, stamp and body fragment.
 public struct QueuedRecord: Equatable {
     public let sequence: Int64
     public let stream: QueueStream
+    /// Wall time (ms since the epoch); corrected in place when the clock is.
     public let time: Int64
-    public let body: String
+    public let monotonic: Int64
+    public let bootID: String
+    /// False when the clock was not trusted and the time could not be corrected (yet).
+    public let trusted: Bool
+    /// The JSON object members, without braces, seq or time.
+    public let fragment: String
 
-    public init(sequence: Int64, stream: QueueStream, time: Int64, body: String) {
+    public init(sequence: Int64, stream: QueueStream, time: Int64, monotonic: Int64 = 0,
+                bootID: String = "", trusted: Bool = true, fragment: String) {
         self.sequence = sequence
         self.stream = stream
         self.time = time
-        self.body = body
+        self.monotonic = monotonic
+        self.bootID = bootID
+        self.trusted = trusted
+        self.fragment = fragment
     }
 }
 

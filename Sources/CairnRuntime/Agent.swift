@@ -9,15 +9,22 @@ import CairnUplink
 /// readings go into the durable queue, the uplink drains the queue whenever
 /// the broker is reachable, and status is written beside.
 public final class Agent {
-    public static let queueFileName = "queue.db"
-
-    private let config: AgentConfig
-    private let loop = EventLoop()
-    private let queue: DurableQueue
-    private let uplink: Uplink
-    private let inputs: SensorInputs
-    private var status = StatusReport()
-    private var signalDescriptor: Int32 = -1
+    let config: AgentConfig
+    let loop = EventLoop()
+    let queue: DurableQueue
+    let uplink: Uplink
+    let inputs: SensorInputs
+    let events: AgentEvents
+    var clock: ClockTracker
+    var status = StatusReport()
+    let startedMonotonic = Clock.monotonicMilliseconds()
+    /// Readings read but not yet committed (queue_commit_interval > 0).
+    var pending: [PendingRecord] = []
+    var lastCommit: Int64 = 0
+    /// Losses already reported in an event.
+    var reportedLosses: LossCounters
+    /// Records rejected since storage started failing; nil while it works.
+    var storageFailure: Int64?
 
     public init(config: AgentConfig) throws(AgentError) {
         self.config = config
@@ -27,10 +34,16 @@ public final class Agent {
             throw AgentError("cannot create the data directory: \(error)")
         }
         do {
-            queue = try DurableQueue(path: "\(config.dataDirectory)/\(Agent.queueFileName)")
+            queue = try DurableQueue(options: QueueSetup.options(config))
         } catch {
             throw AgentError("cannot open the queue: \(error)")
         }
+        let bootID = ClockTracker.currentBootID(procRoot: config.procRoot)
+        clock = ClockTracker(bootID: bootID, syncFile: config.clockSyncFile, wall: Clock.wallMilliseconds(),
+                             monotonic: Clock.monotonicMilliseconds(),
+                             syncFileExists: config.clockSyncFile.map { Files.exists($0) } ?? false)
+        events = AgentEvents(source: config.topicPrefix, queue: queue, bootID: bootID)
+        reportedLosses = queue.losses
         uplink = Uplink(settings: UplinkSettings(config: config), queue: queue)
         inputs = SensorInputs(sysfsRoot: config.sysfsRoot, procRoot: config.procRoot, dataDirectory: config.dataDirectory)
         status.device = config.deviceID
@@ -39,13 +52,16 @@ public final class Agent {
         status.startedAt = Clock.wallMilliseconds()
     }
 
+    var now: RecordStamp { clock.stamp(wall: Clock.wallMilliseconds(), monotonic: Clock.monotonicMilliseconds()) }
+
     /// Runs until SIGTERM, SIGINT or SIGHUP; returns after a clean shutdown.
     public func run() {
-        signalDescriptor = cairn_signals_install()
-        let backlog = (try? queue.count()) ?? 0
-        Log.info("\(BuildInfo.summary) starting as \(config.deviceID); data in \(config.dataDirectory); broker \(config.broker); \(backlog) records queued")
+        let signals = cairn_signals_install()
+        Log.info("\(BuildInfo.summary) starting as \(config.deviceID); data in \(config.dataDirectory); broker \(config.broker); \(queue.recordCount) records queued")
+        if !clock.trusted { Log.warning("wall clock not trusted yet; readings wait up to \(Numbers.format(config.clockHoldSeconds)) s for it") }
+        announceStart()
 
-        loop.watch(request: { [self] in (signalDescriptor, Int16(POLLIN)) }, ready: { [self] _ in
+        loop.watch(request: { (signals, Int16(POLLIN)) }, ready: { [self] _ in
             let signal = cairn_signals_next()
             if signal != 0 {
                 Log.info("signal \(signal) received, stopping")
@@ -59,15 +75,19 @@ public final class Agent {
         loop.afterEachTurn { [self] now in uplink.tick(now: now) }
         loop.every(Int64(config.interval * 1000)) { [self] in readSensors() }
         loop.every(max(5000, Int64(config.interval * 1000)), delay: 1000) { [self] in writeStatus() }
+        loop.every(60_000, delay: 5000) { [self] in maintainQueue() }
 
         loop.run()
 
+        commitPending()
         uplink.shutdown()
+        queue.checkpoint()
         writeStatus()
-        Log.info("stopped; \((try? queue.count()) ?? -1) records remain queued")
+        Log.info("stopped; \(queue.recordCount) records remain queued")
     }
 
-    private func readSensors() {
+    func readSensors() {
+        observeClock()
         let (readings, failures) = inputs.readAll(now: Clock.wallMilliseconds())
         status.readingsTaken += Int64(readings.count)
         status.sensorFailures += Int64(failures.count)
@@ -75,31 +95,46 @@ public final class Agent {
             if !failures.isEmpty { Log.warning("sensors not readable: \(failures.joined(separator: ", "))") }
             status.failingSensors = failures
         }
-        do {
-            try queue.append(readings: readings)
-            status.readingsStored += Int64(readings.count)
-            Log.debug("queued \(readings.count) readings")
-        } catch {
-            status.readingsNotStored += Int64(readings.count)
-            status.lastError = "\(error)"
-            Log.error("\(readings.count) readings not stored: \(error)")
+        let stamp = now
+        for reading in readings {
+            var own = stamp
+            own.wall = reading.time
+            pending.append(PendingRecord(stream: .telemetry, stamp: own, fragment: reading.fragment))
         }
+        if config.queueCommitInterval <= 0 || stamp.monotonic - lastCommit >= Int64(config.queueCommitInterval * 1000) {
+            commitPending()
+        }
+        uplink.holdBoot = holdsRecords ? clock.bootID : nil
         uplink.tick(now: Clock.monotonicMilliseconds())
     }
 
-    private func writeStatus() {
-        status.updatedAt = Clock.wallMilliseconds()
-        status.connection = uplink.isOnline ? "online" : "offline"
-        status.queueDepth = (try? queue.count()) ?? -1
-        status.inflightMessages = Int64(uplink.inflightMessages)
-        status.recordsDelivered = uplink.counters.recordsAcknowledged
-        status.connections = uplink.counters.connections
-        status.connectFailures = uplink.counters.connectFailures
-        if !uplink.counters.lastError.isEmpty { status.lastError = uplink.counters.lastError }
+    /// While the clock is untrusted (up to clock_hold), this boot's records wait for a correction.
+    var holdsRecords: Bool {
+        !clock.trusted && Clock.monotonicMilliseconds() - startedMonotonic < Int64(config.clockHoldSeconds * 1000)
+    }
+
+    func commitPending() {
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        pending.removeAll()
+        lastCommit = Clock.monotonicMilliseconds()
         do {
-            try Files.writeAtomically("\(config.dataDirectory)/\(StatusReport.fileName)", status.json(), durable: false)
+            try queue.append(batch)
+            status.readingsStored += Int64(batch.count)
+            Log.debug("queued \(batch.count) readings")
+            if let failed = storageFailure {
+                storageFailure = nil
+                Log.info("storage works again after \(failed) records could not be stored")
+                events.emit("queue.write_recovered", stamp: now, data: [.number("rejected", failed)])
+            }
         } catch {
-            Log.warning("cannot write status: \(error)")
+            status.readingsNotStored += Int64(batch.count)
+            status.lastError = "\(error)"
+            Log.error("\(batch.count) readings not stored: \(error)")
+            if storageFailure == nil {
+                events.emit("queue.write_failed", stamp: now, data: [.text("error", "\(error)")])
+            }
+            storageFailure = (storageFailure ?? 0) + Int64(batch.count)
         }
     }
 }

@@ -18,6 +18,7 @@ public enum Commands {
         case "run": return run(rest)
         case "status": return status(rest)
         case "sensors": return sensors(rest)
+        case "queue": return QueueCommand.run(rest)
         default:
             fail("unknown command \"\(command)\" (see cairn --help)")
             return 2
@@ -95,6 +96,7 @@ public enum Commands {
               run        read sensors, queue readings, forward them to the broker
               status     show the running agent's status (same --data-dir / --config)
               sensors    list the sensors found on this device and their readings
+              queue      stats | peek | purge [--stream S] [--limit N]: inspect the queue
               --version  print version, architecture and C library
               --help     this text
 

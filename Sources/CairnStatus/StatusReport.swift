@@ -12,6 +12,11 @@ public struct StatusReport {
     public var connection: String = "offline"
     public var lastError: String = ""
     public var queueDepth: Int64 = 0
+    public var queueUsedBytes: Int64 = 0
+    public var queueBudgetBytes: Int64 = 0
+    /// "<stream>.<reason>" → records lost that way, since the queue file was created.
+    public var queueLosses: [(String, Int64)] = []
+    public var clock: String = "trusted"
     public var inflightMessages: Int64 = 0
     public var readingsTaken: Int64 = 0
     public var readingsStored: Int64 = 0
@@ -38,6 +43,13 @@ public struct StatusReport {
         w.key("connection"); w.string(connection)
         w.key("last_error"); w.string(lastError)
         w.key("queue_depth"); w.integer(queueDepth)
+        w.key("queue_used_bytes"); w.integer(queueUsedBytes)
+        w.key("queue_budget_bytes"); w.integer(queueBudgetBytes)
+        w.key("queue_losses")
+        w.beginObject()
+        for (key, count) in queueLosses { w.key(key); w.integer(count) }
+        w.endObject()
+        w.key("clock"); w.string(clock)
         w.key("inflight_messages"); w.integer(inflightMessages)
         w.key("readings_taken"); w.integer(readingsTaken)
         w.key("readings_stored"); w.integer(readingsStored)
@@ -64,6 +76,8 @@ public struct StatusReport {
             case .number(let n): value = Numbers.format(n)
             case .array(let items):
                 value = items.isEmpty ? "-" : items.compactMap { $0.string }.joined(separator: ", ")
+            case .object(let members):
+                value = members.isEmpty ? "none" : members.map { "\($0.key) \(JSONWriter.encode($0.value))" }.joined(separator: ", ")
             default: value = JSONWriter.encode(member.value)
             }
             var label = member.key.split(separator: "_").joined(separator: " ")

@@ -28,14 +28,17 @@ public final class Uplink {
     private var backoff: Backoff
     /// Message id → sequence numbers it carries.
     private var inflight: [Int32: [Int64]] = [:]
-    /// Highest telemetry sequence handed to the current session.
-    private var telemetryCursor: Int64 = 0
+    private var cursors = DrainCursors()
+    private var pacer: Pacer
     private var lastMisc: Int64 = 0
+    /// While the clock is untrusted, this boot's records wait for correction.
+    public var holdBoot: String?
 
     public init(settings: UplinkSettings, queue: DurableQueue) {
         self.settings = settings
         self.queue = queue
         self.backoff = Backoff(minimum: settings.reconnectMin, maximum: settings.reconnectMax)
+        self.pacer = Pacer(perSecond: settings.backfillPerSecond)
     }
 
     public var isOnline: Bool { state == .online }
@@ -54,7 +57,9 @@ public final class Uplink {
         switch state {
         case .waiting(let until): return until
         case .connecting(let since): return min(since + settings.connectTimeoutMilliseconds, lastMisc + 1000)
-        case .online: return lastMisc + 1000
+        case .online:
+            // A paced backlog wakes the loop when its next message may go.
+            return min(lastMisc + 1000, pacer.nextAllowed)
         }
     }
 
@@ -145,8 +150,9 @@ public final class Uplink {
         backoff.reset()
         counters.connections += 1
         inflight.removeAll()
-        // A new session starts from the oldest unacknowledged record.
-        telemetryCursor = 0
+        // A new session starts again from the oldest unacknowledged records;
+        // telemetry from now on is live, what is older is backlog.
+        cursors = DrainCursors(liveFrom: queue.upcomingSequence)
         Log.info("connected to \(settings.broker) as \(settings.clientID)")
         publishState(online: true)
     }
@@ -163,29 +169,70 @@ public final class Uplink {
         }
     }
 
-    /// Publishes queued telemetry until the in-flight window is full or the queue is drained.
+    /// Publishes until the in-flight window is full or nothing is waiting:
+    /// events first, then live telemetry, then the backlog behind it at its pace.
     private func pump(now: Int64) {
-        guard state == .online, let session else { return }
+        guard state == .online, session != nil else { return }
         while inflight.count < settings.window {
-            let records: [QueuedRecord]
-            do {
-                records = try queue.records(stream: .telemetry, after: telemetryCursor, limit: settings.batchSize)
-            } catch {
-                counters.lastError = "\(error)"
-                Log.error("cannot read the queue: \(error)")
-                return
+            guard let next = nextMessage(now: now) else { return }
+            guard publish(next, now: now) else { return }
+        }
+    }
+
+    private struct Outgoing {
+        let topic: String
+        let payload: [UInt8]
+        let sequences: [Int64]
+
+        init(topic: String, payload: [UInt8], sequences: [Int64]) {
+            self.topic = topic
+            self.payload = payload
+            self.sequences = sequences
+        }
+
+        init(topic: String, sequences records: [QueuedRecord], device: String, backfill: Bool) {
+            self.init(topic: topic, payload: TelemetryBatch.encode(device: device, records: records, backfill: backfill),
+                      sequences: records.map { $0.sequence })
+        }
+    }
+
+    private func nextMessage(now: Int64) -> Outgoing? {
+        do {
+            if let event = try queue.records(stream: .events, after: cursors.events, limit: 1, holdBoot: holdBoot).first {
+                cursors.events = event.sequence
+                let payload = CloudEvent.render(fragment: event.fragment, id: String(event.sequence), time: event.time)
+                return Outgoing(topic: settings.eventsTopic, payload: Array(payload.utf8), sequences: [event.sequence])
             }
-            guard let last = records.last else { return }
-            let payload = TelemetryBatch.encode(device: settings.clientID, records: records)
-            do {
-                let messageID = try session.publish(topic: settings.telemetryTopic, payload: payload)
-                inflight[messageID] = records.map { $0.sequence }
-                telemetryCursor = last.sequence
-                counters.messagesPublished += 1
-            } catch {
-                fail("publish failed: \(error)", now: now)
-                return
+            let live = try queue.records(stream: .telemetry, after: max(cursors.live, cursors.liveFrom - 1),
+                                         limit: settings.batchSize, holdBoot: holdBoot)
+            if let last = live.last {
+                cursors.live = last.sequence
+                return Outgoing(topic: settings.telemetryTopic, sequences: live, device: settings.clientID, backfill: false)
             }
+            guard pacer.allows(now: now) else { return nil }
+            let backlog = try queue.records(stream: .telemetry, after: cursors.backlog, below: cursors.liveFrom,
+                                            limit: settings.batchSize, holdBoot: holdBoot)
+            guard let last = backlog.last else { return nil }
+            cursors.backlog = last.sequence
+            pacer.spend(now: now)
+            return Outgoing(topic: settings.telemetryTopic, sequences: backlog, device: settings.clientID, backfill: true)
+        } catch {
+            counters.lastError = "\(error)"
+            Log.error("cannot read the queue: \(error)")
+            return nil
+        }
+    }
+
+    private func publish(_ message: Outgoing, now: Int64) -> Bool {
+        guard let session else { return false }
+        do {
+            let messageID = try session.publish(topic: message.topic, payload: message.payload)
+            inflight[messageID] = message.sequences
+            counters.messagesPublished += 1
+            return true
+        } catch {
+            fail("publish failed: \(error)", now: now)
+            return false
         }
     }
 

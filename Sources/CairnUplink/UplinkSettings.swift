@@ -13,6 +13,8 @@ public struct UplinkSettings {
     public var keepalive: Int
     public var reconnectMin: Double
     public var reconnectMax: Double
+    /// Backlog messages per second after an outage (0: as fast as the window allows).
+    public var backfillPerSecond: Double
     /// A connect that has no CONNACK after this long is abandoned and retried.
     public var connectTimeoutMilliseconds: Int64 = 30_000
 
@@ -31,6 +33,7 @@ public struct UplinkSettings {
         keepalive = config.keepalive
         reconnectMin = config.reconnectMin
         reconnectMax = config.reconnectMax
+        backfillPerSecond = config.backfillPerSecond
     }
 
     /// Debian's bundle; the static OpenSSL has no usable default path, so it is named here.
@@ -38,4 +41,5 @@ public struct UplinkSettings {
 
     public var telemetryTopic: String { "\(topicPrefix)/telemetry" }
     public var stateTopic: String { "\(topicPrefix)/state" }
+    public var eventsTopic: String { "\(topicPrefix)/events" }
 }

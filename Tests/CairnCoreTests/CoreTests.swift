@@ -27,10 +27,23 @@ import Testing
         #expect(Clock.rfc3339(1_795_493_772_712) == "2026-11-24T04:16:12.712Z")
     }
 
-    @Test func readingBodyIsCompactJSON() throws {
+    @Test func readingFragmentIsCompactJSONMembers() throws {
         let reading = Reading(sensor: "hwmon/chip/temp1", label: "Board", value: 42.5, unit: "C", time: 1000)
-        #expect(reading.json(sequence: 7) == #"{"seq":7,"sensor":"hwmon/chip/temp1","label":"Board","value":42.5,"unit":"C","time":1000}"#)
+        #expect(reading.fragment == #""sensor":"hwmon/chip/temp1","label":"Board","value":42.5,"unit":"C""#)
         let unlabeled = Reading(sensor: "health/load1", value: 0.25, unit: "", time: 5)
-        #expect(try JSONParser.parse(unlabeled.json(sequence: 1))["label"] == nil)
+        #expect(try JSONParser.parse("{" + unlabeled.fragment + "}")["label"] == nil)
+    }
+
+    @Test func cloudEventRendersRequiredAttributes() throws {
+        let event = CloudEvent(type: "io.cairn.alarm.raised", source: "cairn/gw", id: "17", time: 1_795_493_772_712,
+                               subject: "hwmon/chip/temp1", data: .object([JSONMember(key: "value", value: .number(81))]))
+        let parsed = try JSONParser.parse(event.json())
+        #expect(parsed["specversion"] == .string("1.0"))
+        #expect(parsed["id"] == .string("17"))
+        #expect(parsed["time"] == .string("2026-11-24T04:16:12.712Z"))
+        #expect(parsed["source"] == .string("cairn/gw"))
+        #expect(parsed["type"] == .string("io.cairn.alarm.raised"))
+        #expect(parsed["subject"] == .string("hwmon/chip/temp1"))
+        #expect(parsed["data"]?["value"] == .number(81))
     }
 }

@@ -4,62 +4,117 @@ import CairnTestSupport
 @testable import CairnQueue
 
 @Suite struct DurableQueueTests {
-    func readings(_ count: Int, from start: Int = 0) -> [Reading] {
-        (0..<count).map { Reading(sensor: "s\($0 + start)", value: Double($0 + start), unit: "C", time: Int64($0 + start)) }
-    }
-
     @Test func appendReadAcknowledge() throws {
         let dir = TemporaryDirectory()
         let queue = try DurableQueue(path: dir.file("q.db"))
-        #expect(try queue.append(readings: readings(5)) == 1...5)
+        #expect(try queue.append(telemetry(5)) == 1...5)
         let first = try queue.records(stream: .telemetry, after: 0, limit: 3)
         #expect(first.map(\.sequence) == [1, 2, 3])
-        #expect(try JSONParser.parse(first[0].body)["seq"] == .number(1))
-        let rest = try queue.records(stream: .telemetry, after: 3, limit: 10)
-        #expect(rest.map(\.sequence) == [4, 5])
+        #expect(first[0].fragment == #""sensor":"s0","value":0,"unit":"C""#)
+        #expect(try queue.records(stream: .telemetry, after: 3, limit: 10).map(\.sequence) == [4, 5])
         try queue.acknowledge([1, 2, 3])
+        #expect(queue.recordCount == 2)
         #expect(try queue.count() == 2)
-        #expect(try queue.records(stream: .telemetry, after: 0, limit: 10).map(\.sequence) == [4, 5])
+        #expect(try queue.all(.telemetry).map(\.sequence) == [4, 5])
     }
 
     @Test func sequenceKeepsGrowingAcrossReopenEvenWhenEmpty() throws {
         let dir = TemporaryDirectory()
         do {
             let queue = try DurableQueue(path: dir.file("q.db"))
-            try queue.append(readings: readings(3))
+            try queue.append(telemetry(3))
             try queue.acknowledge([1, 2, 3])
-            #expect(try queue.count() == 0)
         }
         let reopened = try DurableQueue(path: dir.file("q.db"))
         #expect(reopened.upcomingSequence == 4)
-        #expect(try reopened.append(readings: readings(1)) == 4...4)
+        #expect(try reopened.append(telemetry(1)) == 4...4)
+    }
+
+    @Test func sequenceContinuesAboveTheReservationWhenTheFileIsLost() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let queue = try DurableQueue(path: dir.file("q.db"))
+            try queue.append(telemetry(7))
+        }
+        for suffix in ["", "-wal", "-shm"] { dir.remove("q.db" + suffix) }
+        let fresh = try DurableQueue(path: dir.file("q.db"))
+        #expect(fresh.upcomingSequence > 7)
     }
 
     @Test func unacknowledgedRecordsSurviveReopen() throws {
         let dir = TemporaryDirectory()
         do {
             let queue = try DurableQueue(path: dir.file("q.db"))
-            try queue.append(readings: readings(10))
+            try queue.append(telemetry(10))
             try queue.acknowledge([2, 4])
         }
         let reopened = try DurableQueue(path: dir.file("q.db"))
-        #expect(try reopened.records(stream: .telemetry, after: 0, limit: 100).map(\.sequence) == [1, 3, 5, 6, 7, 8, 9, 10])
+        #expect(try reopened.all(.telemetry).map(\.sequence) == [1, 3, 5, 6, 7, 8, 9, 10])
+        #expect(reopened.recordCount == 8)
     }
 
-    @Test func streamsAreSeparate() throws {
+    @Test func streamsAreSeparateAndShareOneSequence() throws {
         let dir = TemporaryDirectory()
         let queue = try DurableQueue(path: dir.file("q.db"))
-        try queue.append(readings: readings(2))
-        let event = try queue.append(stream: .events, time: 9) { #"{"seq":\#($0)}"# }
-        #expect(event == 3)
-        #expect(try queue.records(stream: .events, after: 0, limit: 10).map(\.sequence) == [3])
+        try queue.append(telemetry(2))
+        #expect(try queue.append([event("a")]) == 3...3)
+        #expect(try queue.all(.events).map(\.sequence) == [3])
         #expect(try queue.count(stream: .telemetry) == 2)
-        #expect(try queue.count(stream: .events) == 1)
+        #expect(try queue.records(stream: .telemetry, after: 0, below: 2, limit: 10).map(\.sequence) == [1])
     }
 
-    @Test func openingSomethingThatIsNotADatabaseFailsClearly() throws {
+    @Test func readsAreLazyWhateverTheBacklog() throws {
         let dir = TemporaryDirectory()
-        dir.write("q.db", String(repeating: "not sqlite ", count: 200))
-        #expect(throws: QueueError.self) { try DurableQueue(path: dir.file("q.db")) }
+        var options = QueueOptions(path: dir.file("q.db"))
+        options.budgetBytes = 0
+        let queue = try DurableQueue(options: options)
+        for chunk in 0..<20 { try queue.append(telemetry(5000, from: chunk * 5000)) }
+        #expect(queue.recordCount == 100_000)
+        let batch = try queue.records(stream: .telemetry, after: 50_000, limit: 100)
+        #expect(batch.count == 100)
+        #expect(batch.first?.sequence == 50_001)
+    }
+
+    @Test func aFileThatIsNotADatabaseIsMovedAsideAndAFreshOneStarts() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let queue = try DurableQueue(path: dir.file("q.db"))
+            try queue.append(telemetry(3))
+            queue.checkpoint()
+        }
+        for suffix in ["-wal", "-shm"] { dir.remove("q.db" + suffix) }
+        dir.write("q.db", String(repeating: "not sqlite ", count: 500))
+        let queue = try DurableQueue(path: dir.file("q.db"))
+        let recovery = try #require(queue.recovery)
+        #expect(recovery.movedTo.hasPrefix(dir.file("q.db.corrupt-")))
+        #expect(Files.read(recovery.movedTo)?.hasPrefix("not sqlite") == true)
+        #expect(queue.recordCount == 0)
+        #expect(queue.upcomingSequence > 3, "sequence numbers must not restart after a lost file")
+        #expect(try queue.append(telemetry(1)) != nil)
+    }
+
+    @Test func aDamagedPageIsFoundAtOpen() throws {
+        let dir = TemporaryDirectory()
+        do {
+            var options = QueueOptions(path: dir.file("q.db"))
+            options.budgetBytes = 0
+            let queue = try DurableQueue(options: options)
+            for chunk in 0..<5 { try queue.append(telemetry(2000, from: chunk * 2000, padding: 50)) }
+            queue.checkpoint()
+        }
+        // Overwrite a page in the middle of the file with garbage, as a bad flash block would.
+        let path = dir.file("q.db")
+        let handle = try #require(FileHandleLite(path: path))
+        handle.overwrite(at: 40 * 4096, bytes: [UInt8](repeating: 0xA5, count: 4096))
+        let queue = try DurableQueue(path: path)
+        #expect(queue.recovery != nil, "quick_check should have found the damaged page")
+        #expect(queue.recordCount == 0)
+    }
+
+    @Test func technicianCommandsDoNotMoveABadFile() throws {
+        let dir = TemporaryDirectory()
+        dir.write("q.db", String(repeating: "garbage ", count: 600))
+        #expect(throws: QueueError.self) { try DurableQueue(options: QueueOptions(path: dir.file("q.db")), recover: false) }
+        #expect(Files.exists(dir.file("q.db")))
     }
 }

@@ -34,7 +34,8 @@ import CairnTestSupport
             ] + extra, log: dir.file("agent.log"))
         }
 
-        var telemetryTopic: String { "cairn/\(device)/telemetry" }
+        var prefix: String { "cairn/\(device)" }
+        var telemetryTopic: String { "\(prefix)/telemetry" }
 
         func status() -> [String: Any] {
             guard let data = FileManager.default.contents(atPath: dir.file("data/status.json")) else { return [:] }
@@ -78,9 +79,9 @@ import CairnTestSupport
         #expect(try setup.queued() == 0, "queue not empty after drain:\n\(agent.log)")
 
         let highest = try setup.highestSequence()
-        let received = Set(setup.subscriber.sequences(topic: setup.telemetryTopic))
-        #expect(waitUntil(timeout: 10) { Set(setup.subscriber.sequences(topic: setup.telemetryTopic)).count >= highest })
-        let all = Set(setup.subscriber.sequences(topic: setup.telemetryTopic))
+        let received = Set(setup.subscriber.delivered(prefix: setup.prefix))
+        #expect(waitUntil(timeout: 10) { Set(setup.subscriber.delivered(prefix: setup.prefix)).count >= highest })
+        let all = Set(setup.subscriber.delivered(prefix: setup.prefix))
         let missing = (1...highest).filter { !all.contains($0) }
         #expect(missing.isEmpty, "missing sequences \(missing.prefix(20)) of \(highest); had \(received.count) before the final wait")
         // The outage values arrived too.
@@ -128,8 +129,8 @@ import CairnTestSupport
         #expect(waitUntil(timeout: 30) { ((try? setup.queued()) ?? -1) == 0 })
         #expect(agent.terminate() == 0)
         let highest = try setup.highestSequence()
-        #expect(waitUntil(timeout: 10) { Set(setup.subscriber.sequences(topic: setup.telemetryTopic)).isSuperset(of: Set(1...highest)) },
-                "not every sequence 1…\(highest) arrived; missing \(Set(1...highest).subtracting(setup.subscriber.sequences(topic: setup.telemetryTopic)).sorted().prefix(30)):\n\(setup.subscriber.lines.prefix(3))\n\(agent.log.suffix(3000))")
+        #expect(waitUntil(timeout: 10) { Set(setup.subscriber.delivered(prefix: setup.prefix)).isSuperset(of: Set(1...highest)) },
+                "not every sequence 1…\(highest) arrived; missing \(Set(1...highest).subtracting(setup.subscriber.delivered(prefix: setup.prefix)).sorted().prefix(30)):\n\(setup.subscriber.lines.prefix(3))\n\(agent.log.suffix(3000))")
         // Sequence numbers are unique per reading: no number was reused after a restart.
         let bodies = setup.subscriber.payloads(topic: setup.telemetryTopic).flatMap { ($0["readings"] as? [[String: Any]]) ?? [] }
         var timeBySeq: [Int: Double] = [:]

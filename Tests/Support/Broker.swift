@@ -81,6 +81,13 @@ public final class Subscriber {
         }
     }
 
+    /// Every queue sequence number delivered under a device's prefix: readings
+    /// in telemetry batches plus events (whose CloudEvents id is the sequence).
+    /// Streams share one sequence, so together they must cover 1…n.
+    public func delivered(prefix: String) -> [Int] {
+        sequences(topic: "\(prefix)/telemetry") + payloads(topic: "\(prefix)/events").compactMap { ($0["id"] as? String).flatMap { Int($0) } }
+    }
+
     /// Every reading sequence number received in telemetry batches.
     public func sequences(topic: String) -> [Int] {
         payloads(topic: topic).flatMap { batch in

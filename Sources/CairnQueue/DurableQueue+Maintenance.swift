@@ -1,0 +1,86 @@
+import CairnCore
+
+/// Clock correction, statistics and technician commands.
+extension DurableQueue {
+    /// Re-stamps this boot's records as monotonic + offset once the clock is
+    /// trusted (or stepped); returns how many records were corrected.
+    @discardableResult
+    public func correctClock(bootID: String, offset: Int64) throws(QueueError) -> Int64 {
+        do {
+            try database.execute("UPDATE records SET time_ms = mono_ms + \(offset), clock_ok = 1 WHERE boot_id = '\(QueueStats.escape(bootID))'")
+            return Int64(database.changes)
+        } catch {
+            throw QueueError("correct clock", error)
+        }
+    }
+
+    public func stats() throws(QueueError) -> QueueStats {
+        do {
+            var streams: [QueueStats.Stream] = []
+            let select = try database.prepare(
+                "SELECT count(*), coalesce(sum(bytes), 0), coalesce(min(time_ms), 0), coalesce(min(seq), 0), coalesce(sum(clock_ok = 0), 0) FROM records WHERE stream = ?")
+            for stream in QueueStream.allCases {
+                select.bind(1, stream.rawValue)
+                _ = try select.step()
+                streams.append(QueueStats.Stream(stream: stream, records: select.int64(0), bytes: select.int64(1),
+                                                 oldestTime: select.int64(2), oldestSequence: select.int64(3),
+                                                 unsynced: select.int64(4)))
+                select.reset()
+            }
+            let fileBytes = try database.scalar("PRAGMA page_count") * database.scalar("PRAGMA page_size")
+            return QueueStats(streams: streams, usedBytes: try usedBytesRaw(), fileBytes: fileBytes,
+                              budgetBytes: options.budgetBytes, nextSequence: nextSequence, losses: losses)
+        } catch {
+            throw QueueError("stats", error)
+        }
+    }
+
+    /// Deletes every record of a stream (or all), counted as purged.
+    @discardableResult
+    public func purge(stream: QueueStream?) throws(QueueError) -> Int64 {
+        var total: Int64 = 0
+        do {
+            try database.transaction { () throws(SQLiteError) in
+                for s in QueueStream.allCases where stream == nil || stream == s {
+                    try database.execute("DELETE FROM records WHERE stream = \(s.rawValue)")
+                    let removed = Int64(database.changes)
+                    try record(removed, s, .purged)
+                    total += removed
+                }
+            }
+        } catch {
+            throw QueueError("purge", error)
+        }
+        return total
+    }
+
+    /// Folds the WAL into the main file and truncates it (clean shutdown).
+    public func checkpoint() {
+        try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+}
+
+/// What `cairn queue stats` shows.
+public struct QueueStats {
+    public struct Stream {
+        public let stream: QueueStream
+        public let records: Int64
+        public let bytes: Int64
+        public let oldestTime: Int64
+        public let oldestSequence: Int64
+        public let unsynced: Int64
+    }
+
+    public let streams: [Stream]
+    public let usedBytes: Int64
+    public let fileBytes: Int64
+    public let budgetBytes: Int64
+    public let nextSequence: Int64
+    public let losses: LossCounters
+
+    public var records: Int64 { streams.reduce(0) { $0 + $1.records } }
+
+    static func escape(_ text: String) -> String {
+        String(decoding: text.utf8.flatMap { $0 == UInt8(ascii: "'") ? [$0, $0] : [$0] }, as: UTF8.self)
+    }
+}

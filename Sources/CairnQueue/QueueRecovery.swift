@@ -1,0 +1,79 @@
+import CSystem
+import CairnCore
+
+/// Opening the queue file so that the agent always starts: a file that is
+/// corrupt, unreadable or from a newer agent is moved aside with a timestamp
+/// (kept for forensics) and a fresh one is started.
+public struct QueueRecovery: Equatable {
+    /// Where the old file now is.
+    public let movedTo: String
+    /// Why it was moved.
+    public let reason: String
+
+    static func open(_ options: QueueOptions, recover: Bool) throws(QueueError) -> (database: SQLiteDatabase, recovery: QueueRecovery?) {
+        do {
+            return (try openChecked(options), nil)
+        } catch {
+            guard recover else { throw QueueError("open \(options.path)", error) }
+            let movedTo = moveAside(options.path)
+            Log.error("queue \(options.path) unusable (\(error)); moved to \(movedTo), starting a fresh queue")
+            do {
+                return (try openChecked(options), QueueRecovery(movedTo: movedTo, reason: "\(error)"))
+            } catch {
+                throw QueueError("open \(options.path)", error)
+            }
+        }
+    }
+
+    /// Opens, configures, verifies (quick_check) and migrates.
+    static func openChecked(_ options: QueueOptions) throws(SQLiteError) -> SQLiteDatabase {
+        let database = try SQLiteDatabase(path: options.path)
+        try database.execute("PRAGMA journal_mode=WAL")
+        try database.execute("PRAGMA synchronous=\(options.durability == .full ? "FULL" : "NORMAL")")
+        try database.execute("PRAGMA wal_autocheckpoint=\(options.checkpointPages)")
+        // Keep a checkpointed WAL from lingering at its largest size.
+        try database.execute("PRAGMA journal_size_limit=\(options.checkpointPages * 4096)")
+        let check = try database.prepare("PRAGMA quick_check(1)")
+        let verdict = try check.step() ? check.text(0) : ""
+        guard verdict == "ok" else {
+            throw SQLiteError(code: SQLiteError.corrupt, message: "quick_check: \(verdict)")
+        }
+        try QueueSchema.migrate(database)
+        if options.budgetBytes > 0 {
+            // A hard ceiling for SQLite itself, above the soft budget eviction keeps to.
+            let pageSize = try database.scalar("PRAGMA page_size")
+            let pages = options.budgetBytes / pageSize + options.budgetBytes / pageSize / 4 + 256
+            try database.execute("PRAGMA max_page_count=\(pages)")
+        }
+        return database
+    }
+
+    /// Renames the file and its WAL/SHM to `<path>.corrupt-<UTC time>`; returns the new name.
+    static func moveAside(_ path: String) -> String {
+        var stamp = Clock.rfc3339(Clock.wallMilliseconds())
+        stamp = String(decoding: stamp.utf8.filter { $0 != UInt8(ascii: ":") && $0 != UInt8(ascii: "-") }, as: UTF8.self)
+        let target = "\(path).corrupt-\(stamp)"
+        for suffix in ["", "-wal", "-shm"] where Files.exists(path + suffix) {
+            _ = (path + suffix).withCString { from in (target + suffix).withCString { rename(from, $0) } }
+        }
+        return target
+    }
+}
+
+extension DurableQueue {
+    /// A corrupt page found while running: move the file aside and continue on a fresh one.
+    func recoverFromCorruption(_ error: SQLiteError) throws(QueueError) {
+        database.close()
+        let movedTo = QueueRecovery.moveAside(options.path)
+        Log.error("queue corrupt while running (\(error)); moved to \(movedTo), starting a fresh queue")
+        do {
+            database = try QueueRecovery.openChecked(options)
+            statements = try QueueStatements(database)
+        } catch {
+            throw QueueError("reopen \(options.path)", error)
+        }
+        recovery = QueueRecovery(movedTo: movedTo, reason: "\(error)")
+        recordCount = 0
+        nextSequence = max(nextSequence, reservation.ceiling + 1)
+    }
+}

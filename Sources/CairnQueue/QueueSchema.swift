@@ -1,0 +1,77 @@
+/// The queue file's schema, versioned with PRAGMA user_version. Each step
+/// migrates from the version before it, in one transaction, so a file from
+/// any earlier release opens; tests build every earlier version and migrate it.
+enum QueueSchema {
+    static let current: Int64 = 2
+
+    /// Version 1 (first release): records(seq, stream, time_ms, body) where body
+    /// was the complete reading JSON including "seq" and "time".
+    static let version1 = """
+        CREATE TABLE records(
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            stream INTEGER NOT NULL,
+            time_ms INTEGER NOT NULL,
+            body TEXT NOT NULL);
+        CREATE INDEX records_stream ON records(stream, seq);
+        PRAGMA user_version = 1;
+        """
+
+    /// Version 2: bodies are fragments (no seq/time, added at send time so a
+    /// corrected clock can re-stamp waiting records); each record keeps its
+    /// boot id, monotonic time and whether the clock was trusted; per-stream
+    /// counters of records lost to bounds, kept across restarts.
+    static let version2 = """
+        ALTER TABLE records ADD COLUMN mono_ms INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE records ADD COLUMN boot_id TEXT NOT NULL DEFAULT '';
+        ALTER TABLE records ADD COLUMN clock_ok INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE records ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX records_boot ON records(boot_id, clock_ok);
+        CREATE TABLE counters(
+            stream INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY(stream, reason));
+        PRAGMA user_version = 2;
+        """
+
+    static func migrate(_ database: SQLiteDatabase) throws(SQLiteError) {
+        var version = try database.scalar("PRAGMA user_version")
+        if version == 0 {
+            // A new file starts at the current version directly.
+            let hasRecords = try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'records'")
+            if hasRecords == 0 {
+                try database.transaction { () throws(SQLiteError) in
+                    try database.execute(version1)
+                    try database.execute(version2)
+                }
+                return
+            }
+        }
+        if version == 1 {
+            try database.transaction { () throws(SQLiteError) in
+                try database.execute(version2)
+                try rewriteVersion1Bodies(database)
+            }
+            version = 2
+        }
+        guard version == current else {
+            throw SQLiteError(code: 1, message: "queue schema version \(version) is newer than this agent understands (\(current))")
+        }
+    }
+
+    /// Strips "seq" and "time" from version-1 bodies: `{"seq":1,"sensor":…,"time":5}` → `"sensor":…`.
+    private static func rewriteVersion1Bodies(_ database: SQLiteDatabase) throws(SQLiteError) {
+        let read = try database.prepare("SELECT seq, body FROM records")
+        let write = try database.prepare("UPDATE records SET body = ?, bytes = ? WHERE seq = ?")
+        var rewrites: [(Int64, String)] = []
+        while try read.step() {
+            rewrites.append((read.int64(0), BodyFragment.strippingEnvelope(read.text(1))))
+        }
+        for (sequence, fragment) in rewrites {
+            write.bind(1, fragment)
+            write.bind(2, Int64(fragment.utf8.count))
+            write.bind(3, sequence)
+            try write.run()
+        }
+    }
+}

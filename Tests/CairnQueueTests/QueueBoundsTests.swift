@@ -1,0 +1,102 @@
+import Testing
+import CairnCore
+import CairnTestSupport
+@testable import CairnQueue
+
+@Suite struct QueueBoundsTests {
+    func boundedQueue(_ dir: TemporaryDirectory, budget: Int64, overflow: QueueOptions.Overflow = .dropOldest) throws -> DurableQueue {
+        var options = QueueOptions(path: dir.file("q.db"))
+        options.budgetBytes = budget
+        options.overflow = overflow
+        return try DurableQueue(options: options)
+    }
+
+    @Test func staysWithinTheBudgetEvictingOldestTelemetryAndCountingIt() throws {
+        let dir = TemporaryDirectory()
+        let queue = try boundedQueue(dir, budget: 256 * 1024)
+        try queue.append([event("keep-me")])
+        var appended: Int64 = 1
+        for chunk in 0..<60 {
+            try queue.append(telemetry(100, from: chunk * 100, padding: 40))
+            appended += 100
+            #expect(try queue.usedBytes() <= 256 * 1024 + 32 * 1024, "over budget after chunk \(chunk)")
+        }
+        let evicted = queue.losses[.telemetry, .evicted]
+        #expect(evicted > 0)
+        // Every record is either still queued or counted: nothing disappears silently.
+        #expect(try queue.count() + evicted == appended)
+        #expect(queue.recordCount == (try queue.count()))
+        // The oldest went first; the newest and the event are still there.
+        let remaining = try queue.all(.telemetry).map(\.sequence)
+        #expect(remaining.last == appended)
+        #expect(remaining.first == 2 + evicted)
+        #expect(try queue.all(.events).count == 1)
+        #expect(queue.losses[.events, .evicted] == 0)
+    }
+
+    @Test func lossCountersSurviveRestarts() throws {
+        let dir = TemporaryDirectory()
+        var before: Int64 = 0
+        do {
+            let queue = try boundedQueue(dir, budget: 128 * 1024)
+            for chunk in 0..<40 { try queue.append(telemetry(100, from: chunk * 100, padding: 40)) }
+            before = queue.losses[.telemetry, .evicted]
+            #expect(before > 0)
+        }
+        let reopened = try boundedQueue(dir, budget: 128 * 1024)
+        #expect(reopened.losses[.telemetry, .evicted] == before)
+    }
+
+    @Test func downsamplePolicyThinsOldTelemetryBeforeDropping() throws {
+        let dir = TemporaryDirectory()
+        let queue = try boundedQueue(dir, budget: 192 * 1024, overflow: .downsample)
+        var appended: Int64 = 0
+        for chunk in 0..<50 {
+            try queue.append(telemetry(100, from: chunk * 100, padding: 40))
+            appended += 100
+        }
+        #expect(queue.losses[.telemetry, .downsampled] > 0)
+        #expect(try queue.count() + queue.losses[.telemetry, .downsampled] + queue.losses[.telemetry, .evicted] == appended)
+        // Thinned records are the even sequence numbers among the oldest.
+        let remaining = try queue.all(.telemetry).map(\.sequence)
+        #expect(remaining.prefix(10).allSatisfy { $0 % 2 == 1 })
+    }
+
+    @Test func eventsAreEvictedOnlyWhenNothingElseIsLeft() throws {
+        let dir = TemporaryDirectory()
+        let queue = try boundedQueue(dir, budget: 96 * 1024)
+        for i in 0..<400 { try queue.append([event("e\(i)" + String(repeating: "y", count: 200))]) }
+        #expect(queue.losses[.events, .evicted] > 0)
+        #expect(try queue.count(stream: .events) + queue.losses[.events, .evicted] == 400)
+    }
+
+    @Test func expiryRemovesOldRecordsOfBoundedStreamsOnly() throws {
+        let dir = TemporaryDirectory()
+        var options = QueueOptions(path: dir.file("q.db"))
+        options.maxAge = [0, 0, 60_000]
+        let queue = try DurableQueue(options: options)
+        let now: Int64 = 1_800_000_000_000
+        try queue.append(telemetry(3, stamp: stamp(now - 120_000)))
+        try queue.append(telemetry(2, from: 3, stamp: stamp(now - 1_000)))
+        try queue.append([event("old", stamp: stamp(now - 120_000))])
+        // An untrusted time is not evidence of age.
+        try queue.append(telemetry(1, from: 9, stamp: stamp(5, trusted: false)))
+        #expect(try queue.expire(now: now) == 3)
+        #expect(queue.losses[.telemetry, .expired] == 3)
+        #expect(try queue.count(stream: .telemetry) == 3)
+        #expect(try queue.count(stream: .events) == 1)
+    }
+
+    @Test func purgeIsCounted() throws {
+        let dir = TemporaryDirectory()
+        let queue = try DurableQueue(path: dir.file("q.db"))
+        try queue.append(telemetry(4))
+        try queue.append([event("x")])
+        #expect(try queue.purge(stream: .telemetry) == 4)
+        #expect(queue.losses[.telemetry, .purged] == 4)
+        #expect(try queue.count() == 1)
+        let stats = try queue.stats()
+        #expect(stats.records == 1)
+        #expect(stats.streams.first { $0.stream == .events }?.records == 1)
+    }
+}
