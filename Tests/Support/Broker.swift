@@ -28,6 +28,7 @@ public final class Broker {
             persistence true
             persistence_location \(directory.file("persist"))/
             autosave_interval 1
+            max_queued_messages 0
             user \(geteuid() == 0 ? "root" : NSUserName())
             \(extraConfig)
             """)

@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+import CairnTestSupport
+
+/// SQLite-style crash testing of the whole agent: SIGKILL at random points
+/// while it ingests and drains, restart, and check at the end that every
+/// committed sequence number reached a subscriber at least once.
+/// CAIRN_CRASH_ROUNDS raises the count for a soak (scripts/crash-soak).
+@Suite(.serialized) struct CrashTests {
+    @Test func everyCommittedRecordSurvivesRepeatedSIGKILL() throws {
+        let rounds = Int(ProcessInfo.processInfo.environment["CAIRN_CRASH_ROUNDS"] ?? "") ?? 50
+        let setup = try StoreAndForwardTests.Setup(device: "it-crash")
+        var kills = 0
+        for round in 0..<rounds {
+            let agent = try setup.agent(interval: "0.05", extra: ["--batch-size", "20", "--inflight-window", "4"])
+            Thread.sleep(forTimeInterval: Double.random(in: 0.1...0.5))
+            agent.killHard()
+            kills += 1
+            // Every tenth round the broker goes away and comes back, so kills
+            // also land while the agent is offline and while it drains a backlog.
+            if round % 10 == 4 { setup.broker.stop() }
+            if round % 10 == 6 { try setup.broker.start() }
+        }
+        if setup.broker.process == nil { try setup.broker.start() }
+
+        let final = try setup.agent(interval: "5")
+        #expect(waitUntil(timeout: 60) { ((try? setup.queued()) ?? -1) == 0 }, "queue did not drain:\n\(final.log.suffix(3000))")
+        #expect(final.terminate() == 0)
+
+        let highest = try setup.highestSequence()
+        #expect(waitUntil(timeout: 15) { Set(setup.subscriber.delivered(prefix: setup.prefix)).isSuperset(of: Set(1...highest)) })
+        let delivered = setup.subscriber.delivered(prefix: setup.prefix)
+        let missing = Set(1...highest).subtracting(delivered).sorted()
+        #expect(missing.isEmpty, "\(missing.count) committed records never arrived: \(missing.prefix(30))")
+        let duplicates = delivered.count - Set(delivered).count
+        print("crash test: \(kills) SIGKILLs, \(highest) records committed, all delivered; \(duplicates) duplicates (at-least-once)")
+        #expect(kills == rounds)
+        #expect(highest > rounds, "too few records to mean anything")
+    }
+}
