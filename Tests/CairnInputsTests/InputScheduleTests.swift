@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+import CairnCore
+import CairnTestSupport
+@testable import CairnInputs
+
+/// Per-input intervals, selection and sensor health, driven with explicit clock values.
+@Suite struct InputScheduleTests {
+    @Test func eachInputIsReadOnItsOwnInterval() {
+        let dir = TemporaryDirectory()
+        dir.write("fast", "1\n")
+        dir.write("slow", "2\n")
+        let schedule = InputSchedule([
+            .init(source: .file(FileInput(name: "fast", path: dir.file("fast"))), interval: 1000),
+            .init(source: .file(FileInput(name: "slow", path: dir.file("slow"))), interval: 3000),
+        ], nowMonotonic: 0)
+        var seen: [String] = []
+        for t: Int64 in [0, 500, 1000, 2000, 3000, 3999] {
+            let sensors = schedule.poll(nowWall: t, nowMonotonic: t).readings.map(\.sensor)
+            seen.append("\(t):" + sensors.joined(separator: ","))
+        }
+        #expect(seen == ["0:fast,slow", "500:", "1000:fast", "2000:fast", "3000:fast,slow", "3999:"])
+        #expect(schedule.nextDeadline(nowMonotonic: 3999) == 4000)
+    }
+
+    @Test func missedPeriodsAreSkippedNotBurst() {
+        let dir = TemporaryDirectory()
+        dir.write("v", "1\n")
+        let schedule = InputSchedule([.init(source: .file(FileInput(name: "v", path: dir.file("v"))), interval: 1000)], nowMonotonic: 0)
+        #expect(schedule.poll(nowWall: 0, nowMonotonic: 0).readings.count == 1)
+        #expect(schedule.poll(nowWall: 0, nowMonotonic: 10_500).readings.count == 1)
+        #expect(schedule.nextDeadline(nowMonotonic: 10_500) == 11_000)
+    }
+
+    @Test func healthTracksFailuresAndRecovery() {
+        let dir = TemporaryDirectory()
+        let schedule = InputSchedule([.init(source: .file(FileInput(name: "v", path: dir.file("v"))), interval: 1000)], nowMonotonic: 0)
+        _ = schedule.poll(nowWall: 100, nowMonotonic: 0)
+        _ = schedule.poll(nowWall: 200, nowMonotonic: 1000)
+        var health = schedule.health["v"]
+        #expect(health?.consecutiveFailures == 2)
+        #expect(health?.lastGood == 0)
+        #expect(health?.lastError == "cannot read \(dir.file("v"))")
+        #expect(schedule.health.failing.map(\.sensor) == ["v"])
+        dir.write("v", "5\n")
+        _ = schedule.poll(nowWall: 300, nowMonotonic: 2000)
+        health = schedule.health["v"]
+        #expect(health?.consecutiveFailures == 0)
+        #expect(health?.lastGood == 300)
+        #expect(health?.totalFailures == 2)
+        #expect(schedule.health.failing.isEmpty)
+        #expect(schedule.health.json().hasPrefix(#"[{"sensor":"v","last_good":"1970-01-01T00:00:00.300Z","consecutive_failures":0,"failures":2,"last_error":"#))
+    }
+
+    @Test func selectionKeepsOnlyAcceptedSensors() {
+        let dir = TemporaryDirectory()
+        dir.write("ups", "charge=97\nload=40\nbroken=x\n")
+        let schedule = InputSchedule([.init(source: .file(FileInput(name: "ups", path: dir.file("ups"))), interval: 1000,
+                                            accept: { $0 != "ups/load" && $0 != "ups/broken" })], nowMonotonic: 0)
+        let result = schedule.poll(nowWall: 0, nowMonotonic: 0)
+        #expect(result.readings.map(\.sensor) == ["ups/charge"])
+        #expect(result.failures.isEmpty)
+    }
+
+    @Test func aCommandIsCollectedOnALaterPoll() {
+        let schedule = InputSchedule([.init(source: .command(CommandInput(name: "c", arguments: ["echo", "x", "4"], timeout: 10_000)),
+                                            interval: 60_000)], nowMonotonic: 0)
+        let start = Clock.monotonicMilliseconds()
+        #expect(schedule.poll(nowWall: 0, nowMonotonic: start).readings.isEmpty)
+        // While it runs, the loop is asked back soon to drain and reap it.
+        #expect(schedule.nextDeadline(nowMonotonic: start) == start + InputSchedule.commandPollInterval)
+        var readings: [Reading] = []
+        for _ in 0..<3000 where readings.isEmpty {
+            usleep(10_000)
+            readings = schedule.poll(nowWall: 5, nowMonotonic: Clock.monotonicMilliseconds()).readings
+        }
+        #expect(readings == [Reading(sensor: "c/x", value: 4, unit: "", time: 5)])
+        #expect(schedule.health["c/x"]?.lastGood == 5)
+    }
+}
