@@ -53,7 +53,7 @@ public enum OptionTable {
             c.procRoot = try directory(v)
         },
         AgentOption(key: "interval", placeholder: "SECONDS", help: "seconds between sensor reads (default: 10)") { c, v throws(ConfigError) in
-            c.interval = try v.number(in: 0.1...86_400)
+            c.interval = try v.number(in: 0.01...86_400)
         },
         AgentOption(key: "topic_prefix", placeholder: "PREFIX", help: "MQTT topic prefix (default: cairn/<device-id>)") { c, v throws(ConfigError) in
             let prefix = try v.string()

@@ -59,7 +59,7 @@ import CairnTestSupport
 
     @Test func badFlagsGiveOneLineErrors() {
         #expect(error(["--broker", "http://x"]) == "--broker: \"http://x\" is not an mqtt:// or mqtts:// URL")
-        #expect(error(["--interval", "0"]) == "--interval: 0 is outside 0.1…86400")
+        #expect(error(["--interval", "0"]) == "--interval: 0 is outside 0.01…86400")
         #expect(error(["--nope", "1"]) == "unknown flag --nope (see cairn --help)")
         #expect(error(["--broker"]) == "--broker needs a value")
         #expect(error(["--device-id", "a/b"]) == "--device-id: device id must be 1-128 characters without '/', '+', '#' or spaces")

@@ -14,6 +14,8 @@ import CairnTestSupport
         for round in 0..<rounds {
             let agent = try setup.agent(interval: "0.05", extra: ["--batch-size", "20", "--inflight-window", "4"])
             Thread.sleep(forTimeInterval: Double.random(in: 0.1...0.5))
+            // It must have been running (not, say, refusing its flags) to be killed.
+            #expect(agent.isRunning, "round \(round): the agent exited by itself:\n\(agent.log.suffix(2000))")
             agent.killHard()
             kills += 1
             // Every tenth round the broker goes away and comes back, so kills
@@ -35,6 +37,6 @@ import CairnTestSupport
         let duplicates = delivered.count - Set(delivered).count
         print("crash test: \(kills) SIGKILLs, \(highest) records committed, all delivered; \(duplicates) duplicates (at-least-once)")
         #expect(kills == rounds)
-        #expect(highest > rounds, "too few records to mean anything")
+        #expect(highest > rounds * 10, "too few records to mean anything")
     }
 }
