@@ -1,0 +1,84 @@
+import CairnCore
+
+/// One entry of the config file's `"pipelines"` array: the stages applied,
+/// in order, to every sensor whose id matches `match` (first match wins).
+public struct PipelineSettings: Equatable {
+    public var match: String
+    public var stages: [StageSettings]
+
+    public init(match: String, stages: [StageSettings]) {
+        self.match = match
+        self.stages = stages
+    }
+
+    static func parse(_ member: JSONMember, source: String) throws(ConfigError) -> [PipelineSettings] {
+        var out: [PipelineSettings] = []
+        for (index, item) in try sectionItems(member, source: source).enumerated() {
+            var r = try SectionReader(item, what: "pipeline \(index + 1)", source: source, at: member)
+            let match = try r.requiredString("match")
+            guard let stagesMember = r.member("stages") else { throw r.error("\"stages\" is required") }
+            var stages: [StageSettings] = []
+            for (stageIndex, stage) in try sectionItems(stagesMember, source: source).enumerated() {
+                var s = try SectionReader(stage, what: "pipeline \(index + 1) (\"\(match)\") stage \(stageIndex + 1)",
+                                          source: source, at: stagesMember)
+                stages.append(try StageSettings.parse(&s))
+                try s.rejectUnknown()
+            }
+            try r.rejectUnknown()
+            out.append(PipelineSettings(match: match, stages: stages))
+        }
+        return out
+    }
+}
+
+/// A stage as declared; durations in seconds, as everywhere in the config file.
+public enum StageSettings: Equatable {
+    case scale(factor: Double, offset: Double)
+    case range(minimum: Double?, maximum: Double?, clamp: Bool)
+    case deadband(absolute: Double, percent: Double, heartbeat: Double)
+    case rateLimit(period: Double)
+    case window(length: Double, functions: [String])
+    case spike(maxRate: Double, confirmations: Int)
+
+    public static let windowFunctions = ["min", "max", "mean", "count", "last"]
+
+    static func parse(_ r: inout SectionReader) throws(ConfigError) -> StageSettings {
+        let any = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
+        let type = try r.requiredString("type")
+        switch type {
+        case "scale":
+            let factor = try r.number("factor", in: any) ?? 1
+            let offset = try r.number("offset", in: any) ?? 0
+            return .scale(factor: factor, offset: offset)
+        case "range":
+            let minimum = try r.number("min", in: any)
+            let maximum = try r.number("max", in: any)
+            guard minimum != nil || maximum != nil else { throw r.error("needs \"min\", \"max\" or both") }
+            if let minimum, let maximum, minimum > maximum { throw r.error("\"min\" is greater than \"max\"") }
+            let action = try r.string("action") ?? "drop"
+            guard action == "drop" || action == "clamp" else { throw r.error("expected \"drop\" or \"clamp\"", at: r.member("action")!) }
+            return .range(minimum: minimum, maximum: maximum, clamp: action == "clamp")
+        case "deadband":
+            let absolute = try r.number("absolute", in: 0...Double.greatestFiniteMagnitude) ?? 0
+            let percent = try r.number("percent", in: 0...1000) ?? 0
+            guard absolute > 0 || percent > 0 else { throw r.error("needs \"absolute\" or \"percent\" greater than 0") }
+            return .deadband(absolute: absolute, percent: percent, heartbeat: try r.number("heartbeat", in: 0...31_536_000) ?? 0)
+        case "rate_limit", "downsample":
+            guard let period = try r.number("period", in: 0.001...31_536_000) else { throw r.error("\"period\" is required") }
+            return .rateLimit(period: period)
+        case "window":
+            guard let length = try r.number("length", in: 0.001...31_536_000) else { throw r.error("\"length\" is required") }
+            let functions = try r.strings("functions") ?? windowFunctions
+            for name in functions where !windowFunctions.contains(name) {
+                throw r.error("unknown function \"\(name)\" (expected min, max, mean, count or last)", at: r.member("functions")!)
+            }
+            guard !functions.isEmpty else { throw r.error("needs at least one function", at: r.member("functions")!) }
+            return .window(length: length, functions: functions)
+        case "spike":
+            guard let rate = try r.number("max_rate", in: 0...Double.greatestFiniteMagnitude) else { throw r.error("\"max_rate\" is required") }
+            return .spike(maxRate: rate, confirmations: try r.integer("confirmations", in: 1...1000) ?? 3)
+        default:
+            throw r.error("unknown type \"\(type)\" (expected scale, range, deadband, rate_limit, window or spike)", at: r.member("type")!)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import CairnCore
+
+/// Reads one JSON object of a config section (an input, a stage, a rule) with
+/// errors that point at the offending member's line and column, and rejects
+/// members nobody asked for, so a typo ("treshold") is an error, not a silent default.
+struct SectionReader {
+    let members: [JSONMember]
+    let source: String
+    /// Where the object itself is, for errors about a missing member: its
+    /// first member, else the member holding it (array elements have no position).
+    let line: Int
+    let column: Int
+    /// What the object is, for messages: "input 2", "stage 1 of pipeline \"hwmon/*\"".
+    let what: String
+    private var used: Set<String> = []
+
+    init(_ value: JSONValue, what: String, source: String, at parent: JSONMember) throws(ConfigError) {
+        guard let members = value.members else {
+            throw ConfigError("\(what) must be an object, not \(value.kindName)", source: source, line: parent.line, column: parent.column)
+        }
+        self.members = members
+        self.source = source
+        self.what = what
+        line = members.first?.line ?? parent.line
+        column = members.first?.column ?? parent.column
+    }
+
+    func error(_ message: String) -> ConfigError {
+        ConfigError("\(what): \(message)", source: source, line: line, column: column)
+    }
+
+    func error(_ message: String, at member: JSONMember) -> ConfigError {
+        ConfigError("\(what): \(member.key): \(message)", source: source, line: member.line, column: member.column)
+    }
+
+    mutating func member(_ key: String) -> JSONMember? {
+        used.insert(key)
+        return members.first { $0.key == key }
+    }
+
+    mutating func string(_ key: String) throws(ConfigError) -> String? {
+        guard let m = member(key) else { return nil }
+        guard let s = m.value.string, !s.isEmpty else { throw error("expected a non-empty string, found \(m.value.kindName)", at: m) }
+        return s
+    }
+
+    mutating func requiredString(_ key: String) throws(ConfigError) -> String {
+        guard let s = try string(key) else { throw error("\"\(key)\" is required") }
+        return s
+    }
+
+    mutating func number(_ key: String, in range: ClosedRange<Double>) throws(ConfigError) -> Double? {
+        guard let m = member(key) else { return nil }
+        guard let n = m.value.number else { throw error("expected a number, found \(m.value.kindName)", at: m) }
+        guard range.contains(n) else {
+            throw error("\(Numbers.format(n)) is outside \(Numbers.format(range.lowerBound))…\(Numbers.format(range.upperBound))", at: m)
+        }
+        return n
+    }
+
+    mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+        guard let n = try number(key, in: Double(range.lowerBound)...Double(range.upperBound)) else { return nil }
+        guard n == n.rounded() else { throw error("expected a whole number, found \(Numbers.format(n))", at: member(key)!) }
+        return Int(n)
+    }
+
+    /// A string or an array of strings (e.g. include patterns).
+    mutating func strings(_ key: String) throws(ConfigError) -> [String]? {
+        guard let m = member(key) else { return nil }
+        if let s = m.value.string { return [s] }
+        guard let items = m.value.array else { throw error("expected a string or an array of strings, found \(m.value.kindName)", at: m) }
+        var out: [String] = []
+        for item in items {
+            guard let s = item.string, !s.isEmpty else { throw error("expected non-empty strings, found \(item.kindName)", at: m) }
+            out.append(s)
+        }
+        return out
+    }
+
+    /// Call last: any member not read so far is unknown.
+    func rejectUnknown() throws(ConfigError) {
+        for m in members where !used.contains(m.key) {
+            throw ConfigError("\(what): unknown setting \"\(m.key)\"", source: source, line: m.line, column: m.column)
+        }
+    }
+}
+
+/// A section's array, element by element, with the section's member as the position of last resort.
+func sectionItems(_ member: JSONMember, source: String) throws(ConfigError) -> [JSONValue] {
+    guard let items = member.value.array else {
+        throw ConfigError("\(member.key) must be an array, not \(member.value.kindName)", source: source, line: member.line, column: member.column)
+    }
+    return items
+}

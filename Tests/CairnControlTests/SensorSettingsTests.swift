@@ -1,0 +1,141 @@
+import Testing
+import CairnCore
+@testable import CairnControl
+
+@Suite struct SensorSettingsTests {
+    func parse(_ text: String) throws -> SensorSettings {
+        try SensorSettings.parse(try JSONParser.parse(text).members ?? [], source: "c.json")
+    }
+
+    func error(_ text: String) -> String {
+        do {
+            _ = try parse(text)
+            return "no error"
+        } catch let error as ConfigError {
+            return error.description
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func withoutSectionsTheDefaultsAreTodaysBehaviour() throws {
+        let settings = try parse(#"{"interval": 5, "broker": "mqtt://127.0.0.1"}"#)
+        #expect(settings == .defaults)
+        #expect(settings.inputs.map(\.kind) == [.hwmon, .thermal, .health])
+        #expect(settings.inputs.allSatisfy { $0.interval == nil })
+        #expect(settings.pipelines.isEmpty && settings.rules.isEmpty)
+    }
+
+    @Test func everySectionParses() throws {
+        let settings = try parse("""
+            {
+              "inputs": [
+                {"type": "hwmon", "interval": 30, "include": "hwmon/*/temp*", "exclude": ["hwmon/nvme*"]},
+                {"type": "w1"},
+                {"type": "command", "name": "plant", "run": ["/usr/local/bin/poll", "--json"], "timeout": 5, "interval": 60, "unit": "bar"},
+                {"type": "command", "name": "uptime", "run": "cut -d' ' -f1 /proc/uptime | sed 's/^/up /'"},
+                {"type": "file", "name": "ups", "path": "/run/ups.env"}
+              ],
+              "pipelines": [
+                {"match": "hwmon/*/temp*", "stages": [
+                  {"type": "scale", "factor": 1.8, "offset": 32},
+                  {"type": "range", "min": -40, "max": 250, "action": "clamp"},
+                  {"type": "spike", "max_rate": 5},
+                  {"type": "deadband", "absolute": 0.5, "heartbeat": 300},
+                  {"type": "rate_limit", "period": 10},
+                  {"type": "window", "length": 60, "functions": ["min", "max", "mean"]}
+                ]},
+                {"match": "*", "stages": []}
+              ],
+              "rules": [
+                {"name": "cpu-hot", "match": "thermal/*", "above": 80, "clear": 75, "duration": 30, "severity": "critical",
+                 "actions": [{"run": ["/usr/sbin/fanctl", "max"], "on": "both", "timeout": 2}]},
+                {"name": "freezing", "match": "w1/*", "below": 2}
+              ]
+            }
+            """)
+        #expect(settings.inputs.count == 5)
+        #expect(settings.inputs[0].interval == 30)
+        #expect(settings.inputs[0].include == ["hwmon/*/temp*"])
+        #expect(settings.inputs[0].exclude == ["hwmon/nvme*"])
+        #expect(settings.inputs[2].run == ["/usr/local/bin/poll", "--json"])
+        #expect(settings.inputs[2].timeout == 5)
+        #expect(settings.inputs[2].unit == "bar")
+        #expect(settings.inputs[3].run == ["/bin/sh", "-c", "cut -d' ' -f1 /proc/uptime | sed 's/^/up /'"])
+        #expect(settings.inputs[3].timeout == 10)
+        #expect(settings.inputs[4].path == "/run/ups.env")
+        #expect(settings.pipelines[0].stages == [
+            .scale(factor: 1.8, offset: 32),
+            .range(minimum: -40, maximum: 250, clamp: true),
+            .spike(maxRate: 5, confirmations: 3),
+            .deadband(absolute: 0.5, percent: 0, heartbeat: 300),
+            .rateLimit(period: 10),
+            .window(length: 60, functions: ["min", "max", "mean"]),
+        ])
+        #expect(settings.pipelines[1] == PipelineSettings(match: "*", stages: []))
+        var hot = RuleSettings(name: "cpu-hot", match: "thermal/*", above: true, threshold: 80)
+        hot.clear = 75
+        hot.duration = 30
+        hot.severity = "critical"
+        var action = ActionSettings(run: ["/usr/sbin/fanctl", "max"])
+        action.on = .both
+        action.timeout = 2
+        hot.actions = [action]
+        #expect(settings.rules == [hot, RuleSettings(name: "freezing", match: "w1/*", above: false, threshold: 2)])
+    }
+
+    @Test func explicitlyEmptyInputsMeanNoInputs() throws {
+        #expect(try parse(#"{"inputs": []}"#).inputs.isEmpty)
+    }
+
+    @Test func errorsPointAtTheMember() {
+        #expect(error("{\n  \"inputs\": [\n    {\"type\": \"hwmon\",\n     \"intreval\": 5}\n  ]\n}") ==
+                "c.json:4:6: input 1: unknown setting \"intreval\"")
+        #expect(error("{\"inputs\": [{\"type\": \"modbus\"}]}") ==
+                "c.json:1:14: input 1: type: unknown type \"modbus\" (expected hwmon, thermal, health, iio, w1, command or file)")
+        #expect(error("{\"inputs\": [{\"type\": \"command\", \"name\": \"x\"}]}") == "c.json:1:14: input 1: \"run\" is required")
+        #expect(error("{\"inputs\": [{\"type\": \"hwmon\", \"interval\": 0}]}") == "c.json:1:31: input 1: interval: 0 is outside 0.1…86400")
+        #expect(error("{\"inputs\": {\"type\": \"hwmon\"}}") == "c.json:1:2: inputs must be an array, not an object")
+        #expect(error("{\"inputs\": [3]}") == "c.json:1:2: input 1 must be an object, not a number")
+        #expect(error("{\"inputs\": [{\"type\": \"file\", \"name\": \"a b\", \"path\": \"/x\"}]}") ==
+                "c.json:1:30: input 1: name: must not contain '+', '#' or spaces")
+    }
+
+    @Test func stageErrorsNameThePipelineAndStage() {
+        let text = """
+            {"pipelines": [
+              {"match": "hwmon/*", "stages": [
+                {"type": "scale", "factor": 2},
+                {"type": "deadband", "absolute": "half"}
+              ]}
+            ]}
+            """
+        #expect(error(text) == "c.json:4:26: pipeline 1 (\"hwmon/*\") stage 2: absolute: expected a number, found a string")
+        #expect(error(#"{"pipelines": [{"match": "*", "stages": [{"type": "median"}]}]}"#) ==
+                "c.json:1:43: pipeline 1 (\"*\") stage 1: type: unknown type \"median\" (expected scale, range, deadband, rate_limit, window or spike)")
+        #expect(error(#"{"pipelines": [{"match": "*", "stages": [{"type": "window", "length": 60, "functions": ["avg"]}]}]}"#) ==
+                "c.json:1:75: pipeline 1 (\"*\") stage 1: functions: unknown function \"avg\" (expected min, max, mean, count or last)")
+        #expect(error(#"{"pipelines": [{"match": "*", "stages": [{"type": "range", "min": 5, "max": 1}]}]}"#) ==
+                "c.json:1:43: pipeline 1 (\"*\") stage 1: \"min\" is greater than \"max\"")
+        #expect(error(#"{"pipelines": [{"match": "*", "stages": [{"type": "deadband"}]}]}"#) ==
+                "c.json:1:43: pipeline 1 (\"*\") stage 1: needs \"absolute\" or \"percent\" greater than 0")
+        #expect(error(#"{"pipelines": [{"stages": []}]}"#) == "c.json:1:17: pipeline 1: \"match\" is required")
+    }
+
+    @Test func ruleErrors() {
+        #expect(error(#"{"rules": [{"name": "r", "match": "*", "above": 1, "below": 0}]}"#) ==
+                "c.json:1:13: rule 1: needs exactly one of \"above\" and \"below\"")
+        #expect(error(#"{"rules": [{"name": "r", "match": "*", "above": 80, "clear": 85}]}"#) ==
+                "c.json:1:53: rule 1: clear: must not be above the threshold of an \"above\" rule")
+        #expect(error(#"{"rules": [{"name": "r", "match": "*", "below": 0, "clear": -1}]}"#) ==
+                "c.json:1:52: rule 1: clear: must not be below the threshold of a \"below\" rule")
+        #expect(error(#"{"rules": [{"name": "r", "match": "*", "above": 1}, {"name": "r", "match": "*", "above": 2}]}"#) ==
+                "c.json:1:54: rule 2: name: another rule is already named \"r\"")
+        #expect(error(#"{"rules": [{"name": "r", "match": "*", "above": 1, "severity": "urgent"}]}"#) ==
+                "c.json:1:52: rule 1: severity: expected \"info\", \"warning\" or \"critical\"")
+        #expect(error(#"{"rules": [{"name": "r", "match": "*", "above": 1, "actions": [{"on": "raised"}]}]}"#) ==
+                "c.json:1:65: rule \"r\" action 1: \"run\" is required")
+        #expect(error(#"{"rules": [{"name": "r", "match": "*", "above": 1, "actions": [{"type": "publish", "run": "x"}]}]}"#) ==
+                "c.json:1:65: rule \"r\" action 1: type: unsupported action type \"publish\" (only \"command\" for now)")
+    }
+}
