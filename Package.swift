@@ -27,6 +27,9 @@ let package = Package(
         ]),
         .executableTarget(name: "cairn", dependencies: ["CairnRuntime"]),
 
+        // Benchmarks (host, release): swift run -c release bench-queue
+        .executableTarget(name: "bench-queue", dependencies: ["CairnQueue", "CSQLite"], path: "bench/queue"),
+
         // Real brokers, processes and sysfs-shaped trees for the tests (host only, uses Foundation).
         .target(name: "CairnTestSupport", path: "Tests/Support"),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),

@@ -7,7 +7,8 @@ extension DurableQueue {
     @discardableResult
     public func correctClock(bootID: String, offset: Int64) throws(QueueError) -> Int64 {
         do {
-            try database.execute("UPDATE records SET time_ms = mono_ms + \(offset), clock_ok = 1 WHERE boot_id = '\(QueueStats.escape(bootID))'")
+            let boot = try bootNumber(bootID)
+            try database.execute("UPDATE records SET time_ms = mono_ms + \(offset), clock_ok = 1 WHERE boot = \(boot)")
             return Int64(database.changes)
         } catch {
             throw QueueError("correct clock", error)
@@ -18,7 +19,7 @@ extension DurableQueue {
         do {
             var streams: [QueueStats.Stream] = []
             let select = try database.prepare(
-                "SELECT count(*), coalesce(sum(bytes), 0), coalesce(min(time_ms), 0), coalesce(min(seq), 0), coalesce(sum(clock_ok = 0), 0) FROM records WHERE stream = ?")
+                "SELECT count(*), coalesce(sum(length(body)), 0), coalesce(min(time_ms), 0), coalesce(min(seq), 0), coalesce(sum(clock_ok = 0), 0) FROM records WHERE stream = ?")
             for stream in QueueStream.allCases {
                 select.bind(1, stream.rawValue)
                 _ = try select.step()
@@ -79,8 +80,4 @@ public struct QueueStats {
     public let losses: LossCounters
 
     public var records: Int64 { streams.reduce(0) { $0 + $1.records } }
-
-    static func escape(_ text: String) -> String {
-        String(decoding: text.utf8.flatMap { $0 == UInt8(ascii: "'") ? [$0, $0] : [$0] }, as: UTF8.self)
-    }
 }

@@ -18,6 +18,8 @@ public final class DurableQueue {
     public internal(set) var losses = LossCounters()
     /// Rejections not yet written to the counters table (the disk was full).
     var unsavedLosses = LossCounters()
+    /// Boot ids → their number in the `boots` table.
+    var boots: [String: Int64] = [:]
     /// Set when a corrupt or unreadable file was moved aside at open.
     public internal(set) var recovery: QueueRecovery?
 
@@ -62,6 +64,8 @@ public final class DurableQueue {
                 try insert(records, incoming: incoming, evictHarder: attempt > 0)
                 break
             } catch {
+                // A rolled-back transaction may have added a boot row the cache now names.
+                boots.removeAll()
                 attempt += 1
                 if error.isCorruption && attempt == 1 {
                     try recoverFromCorruption(error)
@@ -87,21 +91,46 @@ public final class DurableQueue {
             try makeRoom(incoming: evictHarder ? incoming * 4 + 64 * 1024 : incoming)
             var sequence = nextSequence
             let insert = statements.insert
+            var lastBoot: (id: String, number: Int64)?
             for record in records {
+                // Records of one append nearly always share a boot: skip the hashing.
+                let boot: Int64
+                if let last = lastBoot, last.id == record.stamp.bootID {
+                    boot = last.number
+                } else {
+                    boot = try bootNumber(record.stamp.bootID)
+                    lastBoot = (record.stamp.bootID, boot)
+                }
                 insert.bind(1, sequence)
                 insert.bind(2, record.stream.rawValue)
                 insert.bind(3, record.stamp.wall)
                 insert.bind(4, record.fragment)
                 insert.bind(5, record.stamp.monotonic)
-                insert.bind(6, record.stamp.bootID)
+                insert.bind(6, boot)
                 insert.bind(7, Int64(record.stamp.trusted ? 1 : 0))
-                insert.bind(8, Int64(record.fragment.utf8.count))
                 try insert.run()
                 sequence += 1
             }
             try saveLosses(unsavedLosses)
         }
         unsavedLosses = LossCounters()
+    }
+
+    /// The number standing for a boot id in this file, added on first use.
+    func bootNumber(_ bootID: String) throws(SQLiteError) -> Int64 {
+        if let known = boots[bootID] { return known }
+        let find = try database.prepare("SELECT id FROM boots WHERE boot_id = ?")
+        find.bind(1, bootID)
+        if try find.step() {
+            boots[bootID] = find.int64(0)
+            return find.int64(0)
+        }
+        let add = try database.prepare("INSERT INTO boots(boot_id) VALUES (?)")
+        add.bind(1, bootID)
+        try add.run()
+        let number = try database.scalar("SELECT last_insert_rowid()")
+        boots[bootID] = number
+        return number
     }
 
     /// Appends readings to the telemetry stream.
@@ -123,7 +152,7 @@ public final class DurableQueue {
         select.bind(1, stream.rawValue)
         select.bind(2, after)
         select.bind(3, below)
-        select.bind(4, holdBoot ?? QueueStatements.noBoot)
+        select.bind(4, holdBoot.flatMap { boots[$0] } ?? QueueStatements.noBoot)
         select.bind(5, Int64(limit))
         defer { select.reset() }
         var result: [QueuedRecord] = []

@@ -74,6 +74,7 @@ extension DurableQueue {
         }
         recovery = QueueRecovery(movedTo: movedTo, reason: "\(error)")
         recordCount = 0
+        boots.removeAll()
         nextSequence = max(nextSequence, reservation.ceiling + 1)
     }
 }

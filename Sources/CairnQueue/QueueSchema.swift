@@ -18,14 +18,16 @@ enum QueueSchema {
 
     /// Version 2: bodies are fragments (no seq/time, added at send time so a
     /// corrected clock can re-stamp waiting records); each record keeps its
-    /// boot id, monotonic time and whether the clock was trusted; per-stream
-    /// counters of records lost to bounds, kept across restarts.
+    /// boot (a number into `boots`, not the 36-byte id: fewer bytes written
+    /// per reading), monotonic time and whether the clock was trusted;
+    /// per-stream counters of records lost to bounds, kept across restarts.
     static let version2 = """
         ALTER TABLE records ADD COLUMN mono_ms INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE records ADD COLUMN boot_id TEXT NOT NULL DEFAULT '';
+        ALTER TABLE records ADD COLUMN boot INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE records ADD COLUMN clock_ok INTEGER NOT NULL DEFAULT 1;
-        ALTER TABLE records ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
-        CREATE INDEX records_boot ON records(boot_id, clock_ok);
+        CREATE TABLE boots(
+            id INTEGER PRIMARY KEY,
+            boot_id TEXT NOT NULL UNIQUE);
         CREATE TABLE counters(
             stream INTEGER NOT NULL,
             reason TEXT NOT NULL,
@@ -62,15 +64,14 @@ enum QueueSchema {
     /// Strips "seq" and "time" from version-1 bodies: `{"seq":1,"sensor":…,"time":5}` → `"sensor":…`.
     private static func rewriteVersion1Bodies(_ database: SQLiteDatabase) throws(SQLiteError) {
         let read = try database.prepare("SELECT seq, body FROM records")
-        let write = try database.prepare("UPDATE records SET body = ?, bytes = ? WHERE seq = ?")
+        let write = try database.prepare("UPDATE records SET body = ? WHERE seq = ?")
         var rewrites: [(Int64, String)] = []
         while try read.step() {
             rewrites.append((read.int64(0), BodyFragment.strippingEnvelope(read.text(1))))
         }
         for (sequence, fragment) in rewrites {
             write.bind(1, fragment)
-            write.bind(2, Int64(fragment.utf8.count))
-            write.bind(3, sequence)
+            write.bind(2, sequence)
             try write.run()
         }
     }

@@ -2,8 +2,8 @@
 struct QueueStatements {
     /// Bytes a row costs beyond its body (keys, columns, index entries), for budget estimates.
     static let rowOverhead: Int64 = 64
-    /// A boot id no record has: "hold nothing".
-    static let noBoot = "\u{1}none"
+    /// A boot number no record has: "hold nothing".
+    static let noBoot: Int64 = -1
 
     let insert: SQLiteStatement
     let remove: SQLiteStatement
@@ -11,14 +11,15 @@ struct QueueStatements {
 
     init(_ database: SQLiteDatabase) throws(SQLiteError) {
         insert = try database.prepare("""
-            INSERT INTO records(seq, stream, time_ms, body, mono_ms, boot_id, clock_ok, bytes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO records(seq, stream, time_ms, body, mono_ms, boot, clock_ok)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
         remove = try database.prepare("DELETE FROM records WHERE seq = ?")
         select = try database.prepare("""
-            SELECT seq, time_ms, mono_ms, boot_id, clock_ok, body FROM records
-            WHERE stream = ?1 AND seq > ?2 AND seq < ?3 AND NOT (clock_ok = 0 AND boot_id = ?4)
-            ORDER BY seq LIMIT ?5
+            SELECT r.seq, r.time_ms, r.mono_ms, coalesce(b.boot_id, ''), r.clock_ok, r.body
+            FROM records r LEFT JOIN boots b ON b.id = r.boot
+            WHERE r.stream = ?1 AND r.seq > ?2 AND r.seq < ?3 AND NOT (r.clock_ok = 0 AND r.boot = ?4)
+            ORDER BY r.seq LIMIT ?5
             """)
     }
 }
