@@ -39,7 +39,7 @@ public struct InputSettings: Equatable {
             guard let kind = Kind(rawValue: typeName) else {
                 throw r.error("unknown type \"\(typeName)\" (expected hwmon, thermal, health, iio, w1, command or file)", at: r.member("type")!)
             }
-            var input = InputSettings(kind: kind, interval: try r.number("interval", in: 0.1...86_400))
+            var input = InputSettings(kind: kind, interval: try r.number("interval", in: 0.01...86_400))
             input.unit = try r.string("unit") ?? ""
             input.include = try r.strings("include") ?? []
             input.exclude = try r.strings("exclude") ?? []

@@ -94,7 +94,7 @@ import CairnCore
         #expect(error("{\"inputs\": [{\"type\": \"modbus\"}]}") ==
                 "c.json:1:14: input 1: type: unknown type \"modbus\" (expected hwmon, thermal, health, iio, w1, command or file)")
         #expect(error("{\"inputs\": [{\"type\": \"command\", \"name\": \"x\"}]}") == "c.json:1:14: input 1: \"run\" is required")
-        #expect(error("{\"inputs\": [{\"type\": \"hwmon\", \"interval\": 0}]}") == "c.json:1:31: input 1: interval: 0 is outside 0.1…86400")
+        #expect(error("{\"inputs\": [{\"type\": \"hwmon\", \"interval\": 0}]}") == "c.json:1:31: input 1: interval: 0 is outside 0.01…86400")
         #expect(error("{\"inputs\": {\"type\": \"hwmon\"}}") == "c.json:1:2: inputs must be an array, not an object")
         #expect(error("{\"inputs\": [3]}") == "c.json:1:2: input 1 must be an object, not a number")
         #expect(error("{\"inputs\": [{\"type\": \"file\", \"name\": \"a b\", \"path\": \"/x\"}]}") ==
