@@ -83,6 +83,12 @@ import CairnTestSupport
         }
     }
 
+    @Test func aFloodOfOutputIsCutOffAndKilled() {
+        let result = run(CommandInput(name: "chatty", arguments: ["/bin/sh", "-c", "while :; do echo 'x 1'; done"], timeout: 60_000))
+        #expect(result.failures == [SensorFailure(sensor: "chatty", reason: "wrote more than 65536 bytes and was killed")])
+        #expect(result.readings.isEmpty)
+    }
+
     @Test func aMissingProgramFailsAtStart() {
         let result = run(CommandInput(name: "x", arguments: ["/nonexistent/program"], timeout: 1000))
         #expect(result.failures == [SensorFailure(sensor: "x", reason: "cannot run /nonexistent/program: No such file or directory")])
