@@ -31,7 +31,7 @@ let package = Package(
         .executableTarget(name: "bench-queue", dependencies: ["CairnQueue", "CSQLite"], path: "bench/queue"),
 
         // Real brokers, processes and sysfs-shaped trees for the tests (host only, uses Foundation).
-        .target(name: "CairnTestSupport", path: "Tests/Support"),
+        .target(name: "CairnTestSupport", dependencies: ["CZlib"], path: "Tests/Support"),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
         .testTarget(name: "CairnInputsTests", dependencies: ["CairnInputs", "CairnTestSupport"]),
         .testTarget(name: "CairnPipelineTests", dependencies: ["CairnPipeline"]),

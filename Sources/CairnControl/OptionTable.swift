@@ -82,6 +82,23 @@ public enum OptionTable {
         AgentOption(key: "reconnect_max", placeholder: "SECONDS", help: "longest reconnect delay (default: 60)") { c, v throws(ConfigError) in
             c.reconnectMax = try v.number(in: 0.1...86_400)
         },
+        AgentOption(key: "mqtt_version", placeholder: "VERSION", help: "5 or 3.1.1 (default: 5)") { c, v throws(ConfigError) in
+            let version = try v.string()
+            guard version == "5" || version == "3.1.1" else { throw ConfigError("\"\(version)\" is not 5 or 3.1.1") }
+            c.mqttVersion = version
+        },
+        AgentOption(key: "compress", placeholder: "BOOL", help: "deflate telemetry payloads when smaller (default: true)") { c, v throws(ConfigError) in
+            c.compress = try v.boolean()
+        },
+        AgentOption(key: "max_message_bytes", placeholder: "BYTES", help: "largest telemetry payload; batches are cut to fit (default: 262144)") { c, v throws(ConfigError) in
+            c.maxMessageBytes = try v.integer(in: 1024...268_435_455)
+        },
+        AgentOption(key: "max_bytes_per_second", placeholder: "BYTES", help: "bandwidth cap for metered links, payload bytes per second (default: 0 = none)") { c, v throws(ConfigError) in
+            c.maxBytesPerSecond = Int64(try v.integer(in: 0...1_000_000_000))
+        },
+        AgentOption(key: "health_interval", placeholder: "SECONDS", help: "seconds between health summaries on <prefix>/health (default: 60, 0 = none)") { c, v throws(ConfigError) in
+            c.healthInterval = try v.number(in: 0...86_400)
+        },
         AgentOption(key: "backfill_per_second", placeholder: "N", help: "backlog messages per second after an outage, behind live data (default: 0 = unpaced)") { c, v throws(ConfigError) in
             c.backfillPerSecond = try v.number(in: 0...100_000)
         },

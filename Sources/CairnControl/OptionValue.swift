@@ -13,6 +13,16 @@ public enum OptionValue {
         }
     }
 
+    public func boolean() throws(ConfigError) -> Bool {
+        switch self {
+        case .text("true"), .text("yes"), .text("1"): return true
+        case .text("false"), .text("no"), .text("0"): return false
+        case .text(let s): throw ConfigError("expected true or false, found \"\(s)\"")
+        case .json(.bool(let b)): return b
+        case .json(let other): throw ConfigError("expected true or false, found \(other.kindName)")
+        }
+    }
+
     public func number(in range: ClosedRange<Double>) throws(ConfigError) -> Double {
         let value: Double
         switch self {

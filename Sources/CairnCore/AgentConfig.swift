@@ -27,6 +27,13 @@ public struct AgentConfig {
     public var reconnectMax: Double
     /// Backlog telemetry messages per second after an outage (0: unpaced).
     public var backfillPerSecond: Double = 0
+    /// "5" (default) or "3.1.1".
+    public var mqttVersion: String = "5"
+    public var compress: Bool = true
+    public var maxMessageBytes: Int = 256 * 1024
+    public var maxBytesPerSecond: Int64 = 0
+    /// Seconds between health summaries on <prefix>/health (0: none).
+    public var healthInterval: Double = 60
     /// Queue bounds and durability (see QueueOptions for meanings).
     public var queueBudgetBytes: Int64 = 64 * 1024 * 1024
     public var queueOverflow: String = "drop_oldest"

@@ -73,3 +73,56 @@ extension Agent {
         }
     }
 }
+
+/// What the cloud learns about the gateway besides readings: connection
+/// changes as events, the retained meta document, periodic health summaries.
+extension Agent {
+    func reportConnectionChanges() {
+        for transition in uplink.takeTransitions() {
+            switch transition {
+            case .connected(let down, let failed):
+                events.emit("uplink.connected", stamp: now, data: [
+                    .number("offline_ms", down), .number("failed_attempts", Int64(failed)), .number("queued", queue.recordCount),
+                ])
+            case .lost(let reason):
+                events.emit("uplink.lost", stamp: now, data: [.text("reason", reason)])
+            }
+        }
+    }
+
+    func noteSensors(_ readings: [Reading], failures: [String]) {
+        for reading in readings {
+            sensors[reading.sensor] = MetaDocument.Sensor(id: reading.sensor, unit: reading.unit, label: reading.label, healthy: true)
+        }
+        for failure in failures {
+            let known = sensors[failure]
+            sensors[failure] = MetaDocument.Sensor(id: failure, unit: known?.unit ?? "", label: known?.label, healthy: false)
+        }
+        let uptime = Files.readValue("\(config.procRoot)/uptime").flatMap { $0.split(separator: " ").first }.flatMap { Numbers.parseDouble($0) }
+        // Rounded to the minute so scheduling jitter does not republish the document.
+        let bootTime = clock.trusted ? uptime.map { (Clock.wallMilliseconds() - Int64($0 * 1000)) / 60_000 * 60_000 } : nil
+        let list = sensors.values.sorted { $0.id < $1.id }
+        uplink.updateMeta(MetaDocument.render(config: config, kernel: kernel, bootTime: bootTime, sensors: list))
+    }
+
+    /// A compact health summary through the queue's metadata stream (sent after events, before telemetry).
+    func queueHealthSummary() {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("connection"); w.string(uplink.isOnline ? "online" : "offline")
+        w.key("queue_depth"); w.integer(queue.recordCount)
+        w.key("queue_used_bytes"); w.integer((try? queue.usedBytes()) ?? -1)
+        w.key("queue_losses"); w.integer(queue.losses.total)
+        w.key("readings_taken"); w.integer(status.readingsTaken)
+        w.key("sensor_failures"); w.integer(status.sensorFailures)
+        w.key("failing_sensors"); w.integer(Int64(status.failingSensors.count))
+        w.key("clock"); w.string(clock.trusted ? "trusted" : "untrusted")
+        w.endObject()
+        let fragment = String(decoding: w.bytes.dropFirst().dropLast(), as: UTF8.self)
+        do {
+            try queue.append([PendingRecord(stream: .metadata, stamp: now, fragment: fragment)])
+        } catch {
+            Log.warning("cannot queue a health summary: \(error)")
+        }
+    }
+}

@@ -25,6 +25,9 @@ public final class Agent {
     var reportedLosses: LossCounters
     /// Records rejected since storage started failing; nil while it works.
     var storageFailure: Int64?
+    /// Sensors seen so far with their unit and label, and which failed on the last read.
+    var sensors: [String: MetaDocument.Sensor] = [:]
+    let kernel = MetaDocument.kernel()
 
     public init(config: AgentConfig) throws(AgentError) {
         self.config = config
@@ -76,9 +79,14 @@ public final class Agent {
         loop.every(Int64(config.interval * 1000)) { [self] in readSensors() }
         loop.every(max(5000, Int64(config.interval * 1000)), delay: 1000) { [self] in writeStatus() }
         loop.every(60_000, delay: 5000) { [self] in maintainQueue() }
+        if config.healthInterval > 0 {
+            loop.every(Int64(config.healthInterval * 1000), delay: Int64(config.healthInterval * 1000)) { [self] in queueHealthSummary() }
+        }
+        loop.afterEachTurn { [self] _ in reportConnectionChanges() }
 
         loop.run()
 
+        events.emit("agent.stopped", stamp: now, data: [.text("reason", "signal"), .number("queued", queue.recordCount)])
         commitPending()
         uplink.shutdown()
         queue.checkpoint()
@@ -95,6 +103,7 @@ public final class Agent {
             if !failures.isEmpty { Log.warning("sensors not readable: \(failures.joined(separator: ", "))") }
             status.failingSensors = failures
         }
+        noteSensors(readings, failures: failures)
         let stamp = now
         for reading in readings {
             var own = stamp

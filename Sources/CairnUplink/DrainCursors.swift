@@ -4,6 +4,7 @@ struct DrainCursors {
     /// Telemetry from this sequence on is live; below it is backlog.
     var liveFrom: Int64
     var events: Int64 = 0
+    var metadata: Int64 = 0
     var live: Int64 = 0
     var backlog: Int64 = 0
 

@@ -7,8 +7,26 @@ public enum MQTTEvent: Equatable {
     case connected(code: Int32, reason: String)
     /// The connection ended; code 0 means we asked for it.
     case disconnected(code: Int32)
-    /// The broker acknowledged a QoS 1 publish (PUBACK) with this message id.
-    case published(messageID: Int32)
+    /// The broker answered a QoS 1 publish (PUBACK) for this message id.
+    /// MQTT 5 reason codes of 0x80 and above mean it was not accepted
+    /// (0x87 not authorized: an ACL denies the topic); MQTT 3.1.1 always says 0.
+    case published(messageID: Int32, reasonCode: Int32)
+}
+
+public enum MQTTVersion: String {
+    case v5 = "5"
+    case v311 = "3.1.1"
+}
+
+/// Optional MQTT 5 properties of a publish (ignored under 3.1.1).
+public struct PublishProperties {
+    public var contentType: String?
+    public var userProperties: [(String, String)] = []
+
+    public init(contentType: String? = nil, userProperties: [(String, String)] = []) {
+        self.contentType = contentType
+        self.userProperties = userProperties
+    }
 }
 
 /// TLS material for mqtts:// and mutual TLS.
@@ -38,7 +56,10 @@ public final class MQTTSession {
 
     nonisolated(unsafe) private static var libraryReady = false
 
-    public init(clientID: String, cleanSession: Bool = true) throws(MQTTError) {
+    public let version: MQTTVersion
+
+    public init(clientID: String, version: MQTTVersion = .v5, cleanSession: Bool = true) throws(MQTTError) {
+        self.version = version
         if !MQTTSession.libraryReady {
             mosquitto_lib_init()
             MQTTSession.libraryReady = true
@@ -47,16 +68,30 @@ public final class MQTTSession {
         guard let created else { throw MQTTError(code: MOSQ_ERR_NOMEM.rawValue) }
         handle = created
         mosquitto_user_data_set(created, Unmanaged.passUnretained(self).toOpaque())
-        mosquitto_int_option(created, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311)
-        mosquitto_connect_callback_set(created) { _, context, code in
-            MQTTSession.from(context).events.append(.connected(
-                code: code, reason: String(cString: mosquitto_connack_string(code))))
-        }
-        mosquitto_disconnect_callback_set(created) { _, context, code in
-            MQTTSession.from(context).events.append(.disconnected(code: code))
-        }
-        mosquitto_publish_callback_set(created) { _, context, messageID in
-            MQTTSession.from(context).events.append(.published(messageID: messageID))
+        if version == .v5 {
+            mosquitto_int_option(created, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5)
+            mosquitto_connect_v5_callback_set(created) { _, context, code, _, _ in
+                MQTTSession.from(context).events.append(.connected(
+                    code: code, reason: String(cString: mosquitto_reason_string(code))))
+            }
+            mosquitto_disconnect_v5_callback_set(created) { _, context, code, _ in
+                MQTTSession.from(context).events.append(.disconnected(code: code))
+            }
+            mosquitto_publish_v5_callback_set(created) { _, context, messageID, reason, _ in
+                MQTTSession.from(context).events.append(.published(messageID: messageID, reasonCode: reason))
+            }
+        } else {
+            mosquitto_int_option(created, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311)
+            mosquitto_connect_callback_set(created) { _, context, code in
+                MQTTSession.from(context).events.append(.connected(
+                    code: code, reason: String(cString: mosquitto_connack_string(code))))
+            }
+            mosquitto_disconnect_callback_set(created) { _, context, code in
+                MQTTSession.from(context).events.append(.disconnected(code: code))
+            }
+            mosquitto_publish_callback_set(created) { _, context, messageID in
+                MQTTSession.from(context).events.append(.published(messageID: messageID, reasonCode: 0))
+            }
         }
     }
 
@@ -124,12 +159,24 @@ public final class MQTTSession {
     public func loopMisc() throws(MQTTError) { try check(mosquitto_loop_misc(handle)) }
 
     /// Queues a publish; returns the message id its PUBACK will carry.
-    public func publish(topic: String, payload: [UInt8], qos: Int32 = 1, retain: Bool = false) throws(MQTTError) -> Int32 {
+    public func publish(topic: String, payload: [UInt8], qos: Int32 = 1, retain: Bool = false,
+                        properties: PublishProperties = PublishProperties()) throws(MQTTError) -> Int32 {
         var messageID: Int32 = 0
-        var bytes = payload
+        var list: OpaquePointer? = nil
+        defer { mosquitto_property_free_all(&list) }
+        if version == .v5 {
+            if let type = properties.contentType {
+                try check(type.withCString { mosquitto_property_add_string(&list, Int32(MQTT_PROP_CONTENT_TYPE.rawValue), $0) })
+            }
+            for (name, value) in properties.userProperties {
+                try check(name.withCString { n in value.withCString {
+                    mosquitto_property_add_string_pair(&list, Int32(MQTT_PROP_USER_PROPERTY.rawValue), n, $0)
+                } })
+            }
+        }
         let code = topic.withCString { t in
-            bytes.withUnsafeMutableBytes {
-                mosquitto_publish(handle, &messageID, t, Int32($0.count), $0.baseAddress, qos, retain)
+            payload.withUnsafeBytes {
+                mosquitto_publish_v5(handle, &messageID, t, Int32($0.count), $0.baseAddress, qos, retain, list)
             }
         }
         try check(code)

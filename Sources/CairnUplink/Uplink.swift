@@ -1,3 +1,4 @@
+import CMosquitto
 import CSystem
 import CairnCore
 import CairnQueue
@@ -17,6 +18,8 @@ public final class Uplink {
         public var recordsAcknowledged: Int64 = 0
         public var connections: Int64 = 0
         public var connectFailures: Int64 = 0
+        public var payloadBytesUncompressed: Int64 = 0
+        public var payloadBytesSent: Int64 = 0
         public var lastError: String = ""
     }
 
@@ -26,19 +29,46 @@ public final class Uplink {
     public private(set) var counters = Counters()
     private var session: MQTTSession?
     private var backoff: Backoff
-    /// Message id → sequence numbers it carries.
-    private var inflight: [Int32: [Int64]] = [:]
+    /// Message id → what it carries.
+    private var inflight: [Int32: Sent] = [:]
+    /// A prepared message waiting for the bandwidth cap.
+    private var parked: Outgoing?
+    private var bucket: TokenBucket
+    /// Connects and losses since the owner last looked (for agent events).
+    public private(set) var transitions: [Transition] = []
+    private var offlineSince: Int64 = 0
+    private var failuresWhileOffline = 0
     private var cursors = DrainCursors()
     private var pacer: Pacer
     private var lastMisc: Int64 = 0
     /// While the clock is untrusted, this boot's records wait for correction.
     public var holdBoot: String?
+    /// The retained metadata document, published on every connect and when it changes.
+    private var meta: String?
 
     public init(settings: UplinkSettings, queue: DurableQueue) {
         self.settings = settings
         self.queue = queue
         self.backoff = Backoff(minimum: settings.reconnectMin, maximum: settings.reconnectMax)
         self.pacer = Pacer(perSecond: settings.backfillPerSecond)
+        self.bucket = TokenBucket(bytesPerSecond: settings.maxBytesPerSecond)
+        self.offlineSince = Clock.monotonicMilliseconds()
+    }
+
+    public enum Transition: Equatable {
+        case connected(downMilliseconds: Int64, failedAttempts: Int)
+        case lost(reason: String)
+    }
+
+    struct Sent {
+        let sequences: [Int64]
+        let topic: String
+    }
+
+    public func takeTransitions() -> [Transition] {
+        let taken = transitions
+        transitions.removeAll()
+        return taken
     }
 
     public var isOnline: Bool { state == .online }
@@ -59,7 +89,9 @@ public final class Uplink {
         case .connecting(let since): return min(since + settings.connectTimeoutMilliseconds, lastMisc + 1000)
         case .online:
             // A paced backlog wakes the loop when its next message may go.
-            return min(lastMisc + 1000, pacer.nextAllowed)
+            var wake = min(lastMisc + 1000, pacer.nextAllowed)
+            if let parked { wake = min(wake, bucket.readyAt(parked.payload.count, now: now)) }
+            return wake
         }
     }
 
@@ -109,7 +141,7 @@ public final class Uplink {
 
     private func startAttempt(now: Int64) {
         do {
-            let fresh = try MQTTSession(clientID: settings.clientID)
+            let fresh = try MQTTSession(clientID: settings.clientID, version: settings.version)
             if let tls = settings.tls { try fresh.setTLS(tls) }
             if let username = settings.username { try fresh.setCredentials(username: username, password: settings.password) }
             try fresh.setWill(topic: settings.stateTopic, payload: statePayload(online: false, now: nil), retain: true)
@@ -139,7 +171,13 @@ public final class Uplink {
             case .disconnected(let code):
                 fail(code == 0 ? "disconnected" : "connection lost (\(MQTTError(code: code).message))", now: now)
                 return
-            case .published(let messageID):
+            case .published(let messageID, let reason):
+                if reason >= 0x80 {
+                    let topic = inflight[messageID]?.topic ?? "?"
+                    // Not delivered: the records stay queued; back off instead of hot-looping.
+                    fail("broker refused the publish to \(topic): \(String(cString: mosquitto_reason_string(reason)))", now: now)
+                    return
+                }
                 acknowledge(messageID)
             }
         }
@@ -147,18 +185,22 @@ public final class Uplink {
 
     private func becomeOnline(now: Int64) {
         state = .online
+        transitions.append(.connected(downMilliseconds: now - offlineSince, failedAttempts: failuresWhileOffline))
+        failuresWhileOffline = 0
         backoff.reset()
         counters.connections += 1
         inflight.removeAll()
+        parked = nil
         // A new session starts again from the oldest unacknowledged records;
         // telemetry from now on is live, what is older is backlog.
         cursors = DrainCursors(liveFrom: queue.upcomingSequence)
-        Log.info("connected to \(settings.broker) as \(settings.clientID)")
+        Log.info("connected to \(settings.broker) as \(settings.clientID) (MQTT \(settings.version.rawValue))")
         publishState(online: true)
+        if let meta { publishRetained(settings.metaTopic, meta) }
     }
 
     private func acknowledge(_ messageID: Int32) {
-        guard let sequences = inflight.removeValue(forKey: messageID) else { return }
+        guard let sequences = inflight.removeValue(forKey: messageID)?.sequences else { return }
         do {
             try queue.acknowledge(sequences)
             counters.recordsAcknowledged += Int64(sequences.count)
@@ -174,25 +216,14 @@ public final class Uplink {
     private func pump(now: Int64) {
         guard state == .online, session != nil else { return }
         while inflight.count < settings.window {
-            guard let next = nextMessage(now: now) else { return }
+            guard let next = parked ?? nextMessage(now: now) else { return }
+            guard bucket.allows(next.payload.count, now: now) else {
+                parked = next
+                return
+            }
+            parked = nil
             guard publish(next, now: now) else { return }
-        }
-    }
-
-    private struct Outgoing {
-        let topic: String
-        let payload: [UInt8]
-        let sequences: [Int64]
-
-        init(topic: String, payload: [UInt8], sequences: [Int64]) {
-            self.topic = topic
-            self.payload = payload
-            self.sequences = sequences
-        }
-
-        init(topic: String, sequences records: [QueuedRecord], device: String, backfill: Bool) {
-            self.init(topic: topic, payload: TelemetryBatch.encode(device: device, records: records, backfill: backfill),
-                      sequences: records.map { $0.sequence })
+            bucket.spend(next.payload.count, now: now)
         }
     }
 
@@ -201,21 +232,31 @@ public final class Uplink {
             if let event = try queue.records(stream: .events, after: cursors.events, limit: 1, holdBoot: holdBoot).first {
                 cursors.events = event.sequence
                 let payload = CloudEvent.render(fragment: event.fragment, id: String(event.sequence), time: event.time)
-                return Outgoing(topic: settings.eventsTopic, payload: Array(payload.utf8), sequences: [event.sequence])
+                return Outgoing(topic: settings.eventsTopic, payload: Array(payload.utf8), sequences: [event.sequence],
+                                properties: PublishProperties(contentType: CloudEvent.contentType))
+            }
+            if let summary = try queue.records(stream: .metadata, after: cursors.metadata, limit: 1, holdBoot: holdBoot).first {
+                cursors.metadata = summary.sequence
+                var writer = JSONWriter()
+                TelemetryBatch.envelope(summary, into: &writer)
+                return Outgoing(topic: settings.healthTopic, payload: writer.bytes, sequences: [summary.sequence],
+                                properties: PublishProperties(contentType: "application/json"))
             }
             let live = try queue.records(stream: .telemetry, after: max(cursors.live, cursors.liveFrom - 1),
                                          limit: settings.batchSize, holdBoot: holdBoot)
-            if let last = live.last {
-                cursors.live = last.sequence
-                return Outgoing(topic: settings.telemetryTopic, sequences: live, device: settings.clientID, backfill: false)
+            if !live.isEmpty {
+                let message = telemetry(live, backfill: false)
+                cursors.live = message.sequences.last ?? cursors.live
+                return message
             }
             guard pacer.allows(now: now) else { return nil }
             let backlog = try queue.records(stream: .telemetry, after: cursors.backlog, below: cursors.liveFrom,
                                             limit: settings.batchSize, holdBoot: holdBoot)
-            guard let last = backlog.last else { return nil }
-            cursors.backlog = last.sequence
+            guard !backlog.isEmpty else { return nil }
+            let message = telemetry(backlog, backfill: true)
+            cursors.backlog = message.sequences.last ?? cursors.backlog
             pacer.spend(now: now)
-            return Outgoing(topic: settings.telemetryTopic, sequences: backlog, device: settings.clientID, backfill: true)
+            return message
         } catch {
             counters.lastError = "\(error)"
             Log.error("cannot read the queue: \(error)")
@@ -223,11 +264,39 @@ public final class Uplink {
         }
     }
 
+    /// A telemetry message of as many of `records` as fit `maxMessageBytes`, deflated when smaller.
+    private func telemetry(_ records: [QueuedRecord], backfill: Bool) -> Outgoing {
+        var count = records.count
+        var json = TelemetryBatch.encode(device: settings.clientID, records: records, backfill: backfill)
+        while json.count > settings.maxMessageBytes && count > 1 {
+            count = max(1, count * settings.maxMessageBytes / json.count)
+            json = TelemetryBatch.encode(device: settings.clientID, records: Array(records.prefix(count)), backfill: backfill)
+        }
+        let sequences = records.prefix(count).map { $0.sequence }
+        counters.payloadBytesUncompressed += Int64(json.count)
+        if settings.compress, let deflated = Deflate.compress(json), deflated.count < json.count {
+            counters.payloadBytesSent += Int64(deflated.count)
+            return Outgoing(topic: settings.telemetryTopic, payload: deflated, sequences: sequences,
+                            properties: PublishProperties(contentType: "application/json",
+                                                          userProperties: [("content-encoding", "deflate")]))
+        }
+        counters.payloadBytesSent += Int64(json.count)
+        return Outgoing(topic: settings.telemetryTopic, payload: json, sequences: sequences,
+                        properties: PublishProperties(contentType: "application/json"))
+    }
+
+    private struct Outgoing {
+        let topic: String
+        let payload: [UInt8]
+        let sequences: [Int64]
+        let properties: PublishProperties
+    }
+
     private func publish(_ message: Outgoing, now: Int64) -> Bool {
         guard let session else { return false }
         do {
-            let messageID = try session.publish(topic: message.topic, payload: message.payload)
-            inflight[messageID] = message.sequences
+            let messageID = try session.publish(topic: message.topic, payload: message.payload, properties: message.properties)
+            inflight[messageID] = Sent(sequences: message.sequences, topic: message.topic)
             counters.messagesPublished += 1
             return true
         } catch {
@@ -249,12 +318,25 @@ public final class Uplink {
     }
 
     private func publishState(online: Bool) {
+        publishRetained(settings.stateTopic, statePayload(online: online, now: Clock.wallMilliseconds()))
+    }
+
+    /// Sets the metadata document; publishes it now if it changed and we are online.
+    public func updateMeta(_ document: String) {
+        guard document != meta else { return }
+        meta = document
+        if state == .online { publishRetained(settings.metaTopic, document) }
+    }
+
+    /// Current-state documents are not queued: only the latest matters, and the
+    /// broker keeps it (retained) for whoever subscribes later.
+    private func publishRetained(_ topic: String, _ document: String) {
         guard let session else { return }
-        let payload = Array(statePayload(online: online, now: Clock.wallMilliseconds()).utf8)
         do {
-            _ = try session.publish(topic: settings.stateTopic, payload: payload, retain: true)
+            _ = try session.publish(topic: topic, payload: Array(document.utf8), retain: true,
+                                    properties: PublishProperties(contentType: "application/json"))
         } catch {
-            Log.warning("cannot publish state: \(error)")
+            Log.warning("cannot publish \(topic): \(error)")
         }
     }
 
@@ -262,13 +344,18 @@ public final class Uplink {
         let delay = backoff.nextDelayMilliseconds()
         counters.lastError = reason
         if state == .online {
+            transitions.append(.lost(reason: reason))
+            offlineSince = now
+            failuresWhileOffline = 0
             Log.warning("\(reason); \(inflight.count) messages unacknowledged stay queued; retrying in \(delay) ms")
         } else {
+            failuresWhileOffline += 1
             counters.connectFailures += 1
             Log.warning("\(reason); retrying in \(delay) ms")
         }
         session = nil
         inflight.removeAll()
+        parked = nil
         state = .waiting(untilMonotonic: now + delay)
     }
 
@@ -278,6 +365,8 @@ public final class Uplink {
     /// Records still unacknowledged simply stay queued for the next start.
     public func shutdown(budgetMilliseconds: Int64 = 3000) {
         guard let session, state == .online else { self.session = nil; return }
+        // What is queued right now (the agent.stopped event among it) gets one last chance.
+        pump(now: Clock.monotonicMilliseconds())
         publishState(online: false)
         let deadline = Clock.monotonicMilliseconds() + budgetMilliseconds
         var connected = true
@@ -292,7 +381,7 @@ public final class Uplink {
             }
             for event in session.takeEvents() {
                 switch event {
-                case .published(let messageID): acknowledge(messageID)
+                case .published(let messageID, let reason): if reason < 0x80 { acknowledge(messageID) }
                 case .disconnected: connected = false
                 case .connected: break
                 }

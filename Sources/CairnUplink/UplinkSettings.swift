@@ -15,6 +15,13 @@ public struct UplinkSettings {
     public var reconnectMax: Double
     /// Backlog messages per second after an outage (0: as fast as the window allows).
     public var backfillPerSecond: Double
+    public var version: MQTTVersion
+    /// Deflate telemetry payloads when that makes them smaller.
+    public var compress: Bool
+    /// Largest telemetry payload; batches are cut to fit.
+    public var maxMessageBytes: Int
+    /// Bandwidth cap in payload bytes per second (0: none).
+    public var maxBytesPerSecond: Int64
     /// A connect that has no CONNACK after this long is abandoned and retried.
     public var connectTimeoutMilliseconds: Int64 = 30_000
 
@@ -34,6 +41,10 @@ public struct UplinkSettings {
         reconnectMin = config.reconnectMin
         reconnectMax = config.reconnectMax
         backfillPerSecond = config.backfillPerSecond
+        version = config.mqttVersion == "3.1.1" ? .v311 : .v5
+        compress = config.compress
+        maxMessageBytes = config.maxMessageBytes
+        maxBytesPerSecond = config.maxBytesPerSecond
     }
 
     /// Debian's bundle; the static OpenSSL has no usable default path, so it is named here.
@@ -42,4 +53,6 @@ public struct UplinkSettings {
     public var telemetryTopic: String { "\(topicPrefix)/telemetry" }
     public var stateTopic: String { "\(topicPrefix)/state" }
     public var eventsTopic: String { "\(topicPrefix)/events" }
+    public var metaTopic: String { "\(topicPrefix)/meta" }
+    public var healthTopic: String { "\(topicPrefix)/health" }
 }

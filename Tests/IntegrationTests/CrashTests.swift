@@ -35,7 +35,7 @@ import CairnTestSupport
         let missing = Set(1...highest).subtracting(delivered).sorted()
         #expect(missing.isEmpty, "\(missing.count) committed records never arrived: \(missing.prefix(30))")
         let duplicates = delivered.count - Set(delivered).count
-        print("crash test: \(kills) SIGKILLs, \(highest) records committed, all delivered; \(duplicates) duplicates (at-least-once)")
+        print("crash test: \(kills) SIGKILLs, \(highest) records committed, \(missing.count) missing, \(duplicates) duplicates (at-least-once)")
         #expect(kills == rounds)
         #expect(highest > rounds * 10, "too few records to mean anything")
     }

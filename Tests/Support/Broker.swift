@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 
 /// A real Mosquitto broker on a free loopback port, with persistence so that
@@ -61,17 +62,40 @@ public enum BrokerError: Error {
     case didNotStart(String)
 }
 
-/// mosquitto_sub with a persistent session (-c), QoS 1, printing topic and payload per line.
+/// mosquitto_sub with a persistent session (-c), QoS 1, printing topic and the
+/// payload in hex per line; payloads that are zlib streams (telemetry is
+/// deflated when that is smaller) are inflated with zlib itself.
 public final class Subscriber {
     public let process: ChildProcess
 
-    public init(port: Int, topic: String, clientID: String = "cairn-test-\(UInt32.random(in: 0...UInt32.max))", log: String, extra: [String] = []) throws {
+    public init(port: Int, topic: String, clientID: String = "cairn-test-\(UInt32.random(in: 0...UInt32.max))", log: String,
+                extra: [String] = [], tls: [String] = []) throws {
         guard let sub = which("mosquitto_sub") else { throw BrokerError.notInstalled }
         process = try ChildProcess(sub, ["-h", "127.0.0.1", "-p", "\(port)", "-q", "1", "-c", "-i", clientID,
-                                         "-t", topic, "-v"] + extra, log: log)
+                                         "-t", topic, "-F", "%t %x"] + tls + extra, log: log)
     }
 
-    public var lines: [String] { process.log.split(separator: "\n").map(String.init) }
+    /// (topic, raw payload bytes) per message received.
+    public var messages: [(topic: String, payload: [UInt8])] {
+        process.log.split(separator: "\n").compactMap { line in
+            guard let space = line.firstIndex(of: " ") else { return nil }
+            let hex = Array(line[line.index(after: space)...].utf8)
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(hex.count / 2)
+            var i = 0
+            while i + 1 < hex.count {
+                guard let high = hexValue(hex[i]), let low = hexValue(hex[i + 1]) else { return nil }
+                bytes.append(high << 4 | low)
+                i += 2
+            }
+            return (String(line[..<space]), bytes)
+        }
+    }
+
+    /// "topic payload" per message, payloads inflated when compressed.
+    public var lines: [String] {
+        messages.map { "\($0.topic) \(String(decoding: inflateIfCompressed($0.payload), as: UTF8.self))" }
+    }
 
     /// Payloads (JSON objects) received on a topic.
     public func payloads(topic: String) -> [[String: Any]] {
@@ -95,4 +119,30 @@ public final class Subscriber {
             ((batch["readings"] as? [[String: Any]]) ?? []).compactMap { $0["seq"] as? Int }
         }
     }
+}
+
+func hexValue(_ c: UInt8) -> UInt8? {
+    switch c {
+    case 0x30...0x39: return c - 0x30
+    case 0x61...0x66: return c - 0x61 + 10
+    case 0x41...0x46: return c - 0x41 + 10
+    default: return nil
+    }
+}
+
+/// A payload starting with a zlib header (0x78) is a deflated document; JSON starts with '{'.
+public func inflateIfCompressed(_ payload: [UInt8]) -> [UInt8] {
+    guard payload.first == 0x78 else { return payload }
+    var capacity = uLong(max(1 << 16, payload.count * 20))
+    while capacity < 1 << 28 {
+        var out = [UInt8](repeating: 0, count: Int(capacity))
+        var length = capacity
+        let code = out.withUnsafeMutableBufferPointer { o in
+            payload.withUnsafeBufferPointer { uncompress(o.baseAddress, &length, $0.baseAddress, uLong($0.count)) }
+        }
+        if code == Z_OK { return Array(out.prefix(Int(length))) }
+        guard code == Z_BUF_ERROR else { return payload }
+        capacity *= 4
+    }
+    return payload
 }

@@ -1,0 +1,62 @@
+import CSystem
+import CairnCore
+
+/// The retained `<prefix>/meta` document: what this gateway is and runs.
+/// Rebuilt after each read and published only when it differs (not on a timer).
+struct MetaDocument {
+    struct Sensor: Equatable {
+        let id: String
+        let unit: String
+        let label: String?
+        let healthy: Bool
+    }
+
+    static func kernel() -> String {
+        var name = utsname()
+        guard uname(&name) == 0 else { return "" }
+        func field<T>(_ value: T) -> String {
+            withUnsafePointer(to: value) { $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout<T>.size) { String(cString: $0) } }
+        }
+        return "\(field(name.sysname)) \(field(name.release)) \(field(name.machine))"
+    }
+
+    static func render(config: AgentConfig, kernel: String, bootTime: Int64?, sensors: [Sensor]) -> String {
+        var w = JSONWriter(reservingCapacity: 256 + sensors.count * 64)
+        w.beginObject()
+        w.key("device"); w.string(config.deviceID)
+        w.key("agent")
+        w.beginObject()
+        w.key("version"); w.string(BuildInfo.version)
+        w.key("arch"); w.string(BuildInfo.architecture)
+        w.key("libc"); w.string(BuildInfo.libc)
+        w.endObject()
+        w.key("kernel"); w.string(kernel)
+        if let bootTime { w.key("boot_time"); w.string(Clock.rfc3339(bootTime)) }
+        w.key("config_version"); w.null()
+        w.key("sensors")
+        w.beginArray()
+        for sensor in sensors {
+            w.beginObject()
+            w.key("id"); w.string(sensor.id)
+            w.key("unit"); w.string(sensor.unit)
+            if let label = sensor.label { w.key("label"); w.string(label) }
+            w.key("health"); w.string(sensor.healthy ? "ok" : "failing")
+            w.endObject()
+        }
+        w.endArray()
+        w.key("queue")
+        w.beginObject()
+        w.key("budget_bytes"); w.integer(config.queueBudgetBytes)
+        w.key("overflow"); w.string(config.queueOverflow)
+        w.key("durability"); w.string(config.queueDurability)
+        w.key("max_age_seconds")
+        w.beginObject()
+        for (index, name) in ["events", "metadata", "telemetry"].enumerated() {
+            w.key(name); w.number(config.queueMaxAgeSeconds[index])
+        }
+        w.endObject()
+        w.endObject()
+        w.endObject()
+        return w.text
+    }
+}
