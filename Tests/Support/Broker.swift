@@ -11,6 +11,7 @@ public final class Broker {
     public private(set) var process: ChildProcess?
     private let extraConfig: String
 
+    /// `extraConfig` goes right after the listener line (TLS, auth, ACL settings).
     public init(port: Int = freeLoopbackPort(), extraConfig: String = "allow_anonymous true\n") throws {
         self.port = port
         self.extraConfig = extraConfig
@@ -26,16 +27,17 @@ public final class Broker {
         directory.write("persist/.keep", "")
         directory.write("mosquitto.conf", """
             listener \(port) 127.0.0.1
+            \(extraConfig)
             persistence true
             persistence_location \(directory.file("persist"))/
             autosave_interval 1
             max_queued_messages 0
             user \(geteuid() == 0 ? "root" : NSUserName())
-            \(extraConfig)
             """)
         guard let mosquitto = which("mosquitto") else { throw BrokerError.notInstalled }
         process = try ChildProcess(mosquitto, ["-c", directory.file("mosquitto.conf")], log: directory.file("broker.log"))
-        guard waitUntil(timeout: 10, { Broker.accepts(port: self.port) }) else { throw BrokerError.didNotStart(process?.log ?? "") }
+        guard waitUntil(timeout: 10, { Broker.accepts(port: self.port) || !(self.process?.isRunning ?? false) }),
+              process?.isRunning == true else { throw BrokerError.didNotStart(process?.log ?? "") }
     }
 
     /// Stops the broker (SIGTERM, so it saves its persistence file).
