@@ -41,10 +41,10 @@ public struct LossCounters: Equatable {
 
     /// Non-zero entries, for status and events.
     public var entries: [(stream: QueueStream, reason: LossReason, count: Int64)] {
-        var out: [(QueueStream, LossReason, Int64)] = []
+        var out: [(stream: QueueStream, reason: LossReason, count: Int64)] = []
         for stream in QueueStream.allCases {
             for reason in LossReason.allCases where self[stream, reason] != 0 {
-                out.append((stream, reason, self[stream, reason]))
+                out.append((stream: stream, reason: reason, count: self[stream, reason]))
             }
         }
         return out

@@ -1,4 +1,5 @@
 import CSystem
+import CairnCore
 import CairnRuntime
 
-exit(Commands.main(Array(CommandLine.arguments.dropFirst())))
+exit(Commands.main(ProcessArguments.current()))
