@@ -38,6 +38,7 @@ let package = Package(
         .testTarget(name: "CairnQueueTests", dependencies: ["CairnQueue", "CairnTestSupport"]),
         .testTarget(name: "CairnUplinkTests", dependencies: ["CairnUplink", "CairnTestSupport"]),
         .testTarget(name: "CairnControlTests", dependencies: ["CairnControl", "CairnTestSupport"]),
+        .testTarget(name: "CairnRuntimeTests", dependencies: ["CairnRuntime", "CairnTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["cairn", "CairnTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

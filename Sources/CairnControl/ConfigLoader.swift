@@ -45,6 +45,7 @@ public enum ConfigLoader {
             throw ConfigError("the config file must hold a JSON object, not \(document.kindName)", source: path, line: 1, column: 1)
         }
         for member in members {
+            if SensorSettings.keys.contains(member.key) { continue }
             guard let option = OptionTable.option(forKey: member.key) else {
                 throw ConfigError("unknown setting \"\(member.key)\"", source: path, line: member.line, column: member.column)
             }
@@ -54,6 +55,10 @@ public enum ConfigLoader {
                 throw ConfigError("\(member.key): \(error.message)", source: path, line: member.line, column: member.column)
             }
         }
+        // Sensor sections are checked now, so a bad one stops the agent at start with its position.
+        _ = try SensorSettings.parse(members, source: path)
+        config.sensorSections = members.filter { SensorSettings.keys.contains($0.key) }
+        config.configPath = path
     }
 
     /// Applies `--flag value` / `--flag=value` pairs, with `--config FILE` read first

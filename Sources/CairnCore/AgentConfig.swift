@@ -27,6 +27,11 @@ public struct AgentConfig {
     public var reconnectMax: Double
     /// Backlog telemetry messages per second after an outage (0: unpaced).
     public var backfillPerSecond: Double = 0
+    /// The config file's "inputs", "pipelines" and "rules" sections, parsed by
+    /// CairnControl's SensorSettings (validated when the file is loaded).
+    public var sensorSections: [JSONMember] = []
+    /// The config file they came from, for error messages.
+    public var configPath: String = ""
     /// "5" (default) or "3.1.1".
     public var mqttVersion: String = "5"
     public var compress: Bool = true

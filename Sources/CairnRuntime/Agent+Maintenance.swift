@@ -60,6 +60,8 @@ extension Agent {
         status.queueUsedBytes = (try? queue.usedBytes()) ?? -1
         status.queueBudgetBytes = config.queueBudgetBytes
         status.queueLosses = queue.losses.entries.map { ("\($0.stream.name).\($0.reason.rawValue)", $0.count) }
+        status.activeAlarms = sensors.activeAlarms
+        status.readingsRejected = sensors.rejectedReadings
         status.clock = clock.trusted ? "trusted" : (holdsRecords ? "untrusted (holding readings)" : "untrusted")
         status.inflightMessages = Int64(uplink.inflightMessages)
         status.recordsDelivered = uplink.counters.recordsAcknowledged
@@ -92,16 +94,16 @@ extension Agent {
 
     func noteSensors(_ readings: [Reading], failures: [String]) {
         for reading in readings {
-            sensors[reading.sensor] = MetaDocument.Sensor(id: reading.sensor, unit: reading.unit, label: reading.label, healthy: true)
+            knownSensors[reading.sensor] = MetaDocument.Sensor(id: reading.sensor, unit: reading.unit, label: reading.label, healthy: true)
         }
         for failure in failures {
-            let known = sensors[failure]
-            sensors[failure] = MetaDocument.Sensor(id: failure, unit: known?.unit ?? "", label: known?.label, healthy: false)
+            let known = knownSensors[failure]
+            knownSensors[failure] = MetaDocument.Sensor(id: failure, unit: known?.unit ?? "", label: known?.label, healthy: false)
         }
         let uptime = Files.readValue("\(config.procRoot)/uptime").flatMap { $0.split(separator: " ").first }.flatMap { Numbers.parseDouble($0) }
         // Rounded to the minute so scheduling jitter does not republish the document.
         let bootTime = clock.trusted ? uptime.map { (Clock.wallMilliseconds() - Int64($0 * 1000)) / 60_000 * 60_000 } : nil
-        let list = sensors.values.sorted { $0.id < $1.id }
+        let list = knownSensors.values.sorted { $0.id < $1.id }
         uplink.updateMeta(MetaDocument.render(config: config, kernel: kernel, bootTime: bootTime, sensors: list))
     }
 

@@ -1,6 +1,6 @@
 import CSystem
 import CairnCore
-import CairnInputs
+import CairnControl
 import CairnQueue
 import CairnStatus
 import CairnUplink
@@ -13,7 +13,7 @@ public final class Agent {
     let loop = EventLoop()
     let queue: DurableQueue
     let uplink: Uplink
-    let inputs: SensorInputs
+    let sensors: SensorRuntime
     let events: AgentEvents
     var clock: ClockTracker
     var status = StatusReport()
@@ -26,7 +26,7 @@ public final class Agent {
     /// Records rejected since storage started failing; nil while it works.
     var storageFailure: Int64?
     /// Sensors seen so far with their unit and label, and which failed on the last read.
-    var sensors: [String: MetaDocument.Sensor] = [:]
+    var knownSensors: [String: MetaDocument.Sensor] = [:]
     let kernel = MetaDocument.kernel()
 
     public init(config: AgentConfig) throws(AgentError) {
@@ -48,7 +48,9 @@ public final class Agent {
         events = AgentEvents(source: config.topicPrefix, queue: queue, bootID: bootID)
         reportedLosses = queue.losses
         uplink = Uplink(settings: UplinkSettings(config: config), queue: queue)
-        inputs = SensorInputs(sysfsRoot: config.sysfsRoot, procRoot: config.procRoot, dataDirectory: config.dataDirectory)
+        // The sections were validated when the config file was loaded.
+        let settings = (try? SensorSettings.parse(config.sensorSections, source: config.configPath)) ?? .defaults
+        sensors = SensorRuntime(settings: settings, config: config)
         status.device = config.deviceID
         status.broker = config.broker.description
         status.pid = Int64(getpid())
@@ -76,7 +78,8 @@ public final class Agent {
         })
         loop.deadline { [self] in uplink.nextDeadline(now: Clock.monotonicMilliseconds()) }
         loop.afterEachTurn { [self] now in uplink.tick(now: now) }
-        loop.every(Int64(config.interval * 1000)) { [self] in readSensors() }
+        loop.deadline { [self] in sensors.nextDeadline(nowMonotonic: Clock.monotonicMilliseconds()) }
+        loop.afterEachTurn { [self] now in pollSensors(now) }
         loop.every(max(5000, Int64(config.interval * 1000)), delay: 1000) { [self] in writeStatus() }
         loop.every(60_000, delay: 5000) { [self] in maintainQueue() }
         if config.healthInterval > 0 {
@@ -86,6 +89,7 @@ public final class Agent {
 
         loop.run()
 
+        sensors.stop()
         events.emit("agent.stopped", stamp: now, data: [.text("reason", "signal"), .number("queued", queue.recordCount)])
         commitPending()
         uplink.shutdown()
@@ -94,23 +98,32 @@ public final class Agent {
         Log.info("stopped; \(queue.recordCount) records remain queued")
     }
 
-    func readSensors() {
+    /// Inputs that are due are read, run through their pipelines and rules;
+    /// readings and alarm events go to the queue. Cheap when nothing is due.
+    func pollSensors(_ nowMonotonic: Int64) {
         observeClock()
-        let (readings, failures) = inputs.readAll(now: Clock.wallMilliseconds())
-        status.readingsTaken += Int64(readings.count)
-        status.sensorFailures += Int64(failures.count)
-        if failures != status.failingSensors {
-            if !failures.isEmpty { Log.warning("sensors not readable: \(failures.joined(separator: ", "))") }
-            status.failingSensors = failures
+        let output = sensors.poll(nowWall: Clock.wallMilliseconds(), nowMonotonic: nowMonotonic)
+        guard !output.readings.isEmpty || !output.events.isEmpty || !output.failures.isEmpty else { return }
+        status.readingsTaken += Int64(output.readings.count)
+        status.sensorFailures += Int64(output.failures.count)
+        let failing = sensors.failingSensors
+        if failing != status.failingSensors {
+            if !failing.isEmpty { Log.warning("sensors not readable: \(failing.joined(separator: ", "))") }
+            status.failingSensors = failing
         }
-        noteSensors(readings, failures: failures)
+        noteSensors(output.readings, failures: failing)
         let stamp = now
-        for reading in readings {
+        for event in output.events {
+            pending.append(PendingRecord(stream: .events, stamp: stamp, fragment: event.fragment))
+        }
+        for reading in output.readings {
             var own = stamp
             own.wall = reading.time
             pending.append(PendingRecord(stream: .telemetry, stamp: own, fragment: reading.fragment))
         }
-        if config.queueCommitInterval <= 0 || stamp.monotonic - lastCommit >= Int64(config.queueCommitInterval * 1000) {
+        // Alarms are committed at once; readings may wait for queue_commit_interval.
+        if output.events.count > 0 || config.queueCommitInterval <= 0
+            || stamp.monotonic - lastCommit >= Int64(config.queueCommitInterval * 1000) {
             commitPending()
         }
         uplink.holdBoot = holdsRecords ? clock.bootID : nil

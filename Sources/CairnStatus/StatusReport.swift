@@ -23,6 +23,10 @@ public struct StatusReport {
     public var readingsNotStored: Int64 = 0
     public var recordsDelivered: Int64 = 0
     public var sensorFailures: Int64 = 0
+    /// Readings dropped by range checks and spike filters.
+    public var readingsRejected: Int64 = 0
+    /// Alarms currently raised, as "rule sensor".
+    public var activeAlarms: [String] = []
     public var failingSensors: [String] = []
     public var connections: Int64 = 0
     public var connectFailures: Int64 = 0
@@ -56,6 +60,11 @@ public struct StatusReport {
         w.key("readings_not_stored"); w.integer(readingsNotStored)
         w.key("records_delivered"); w.integer(recordsDelivered)
         w.key("sensor_failures"); w.integer(sensorFailures)
+        w.key("readings_rejected"); w.integer(readingsRejected)
+        w.key("active_alarms")
+        w.beginArray()
+        for alarm in activeAlarms { w.string(alarm) }
+        w.endArray()
         w.key("failing_sensors")
         w.beginArray()
         for sensor in failingSensors { w.string(sensor) }
