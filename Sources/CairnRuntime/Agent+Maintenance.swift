@@ -65,6 +65,8 @@ extension Agent {
         status.clock = clock.trusted ? "trusted" : (holdsRecords ? "untrusted (holding readings)" : "untrusted")
         status.inflightMessages = Int64(uplink.inflightMessages)
         status.recordsDelivered = uplink.counters.recordsAcknowledged
+        status.payloadBytesJSON = uplink.counters.payloadBytesUncompressed
+        status.payloadBytesSent = uplink.counters.payloadBytesSent
         status.connections = uplink.counters.connections
         status.connectFailures = uplink.counters.connectFailures
         if !uplink.counters.lastError.isEmpty { status.lastError = uplink.counters.lastError }

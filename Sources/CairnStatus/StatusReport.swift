@@ -22,6 +22,9 @@ public struct StatusReport {
     public var readingsStored: Int64 = 0
     public var readingsNotStored: Int64 = 0
     public var recordsDelivered: Int64 = 0
+    /// Telemetry payload bytes as JSON, and as sent (after compression).
+    public var payloadBytesJSON: Int64 = 0
+    public var payloadBytesSent: Int64 = 0
     public var sensorFailures: Int64 = 0
     /// Readings dropped by range checks and spike filters.
     public var readingsRejected: Int64 = 0
@@ -59,6 +62,8 @@ public struct StatusReport {
         w.key("readings_stored"); w.integer(readingsStored)
         w.key("readings_not_stored"); w.integer(readingsNotStored)
         w.key("records_delivered"); w.integer(recordsDelivered)
+        w.key("payload_bytes_json"); w.integer(payloadBytesJSON)
+        w.key("payload_bytes_sent"); w.integer(payloadBytesSent)
         w.key("sensor_failures"); w.integer(sensorFailures)
         w.key("readings_rejected"); w.integer(readingsRejected)
         w.key("active_alarms")

@@ -31,6 +31,8 @@ public final class Uplink {
     private var backoff: Backoff
     /// Message id → what it carries.
     private var inflight: [Int32: Sent] = [:]
+    /// Sequences whose PUBACK arrived, not yet deleted (see flushAcknowledged).
+    private var acknowledged: [Int64] = []
     /// A prepared message waiting for the bandwidth cap.
     private var parked: Outgoing?
     private var bucket: TokenBucket
@@ -102,10 +104,12 @@ public final class Uplink {
             if revents & Int16(POLLOUT) != 0 { try session.loopWrite() }
         } catch {
             processEvents(now: now)
+            flushAcknowledged()
             if self.session != nil { fail("connection lost: \(error)", now: now) }
             return
         }
         processEvents(now: now)
+        flushAcknowledged()
         pump(now: now)
     }
 
@@ -133,10 +137,12 @@ public final class Uplink {
             try session.loopMisc()
         } catch {
             processEvents(now: now)
+            flushAcknowledged()
             if self.session != nil { fail("connection lost: \(error)", now: now) }
             return
         }
         processEvents(now: now)
+        flushAcknowledged()
     }
 
     private func startAttempt(now: Int64) {
@@ -199,8 +205,18 @@ public final class Uplink {
         if let meta { publishRetained(settings.metaTopic, meta) }
     }
 
+    /// Notes a PUBACK; the rows are deleted by `flushAcknowledged`, once per
+    /// poll turn, so a burst of PUBACKs costs one transaction, not one each.
     private func acknowledge(_ messageID: Int32) {
         guard let sequences = inflight.removeValue(forKey: messageID)?.sequences else { return }
+        acknowledged.append(contentsOf: sequences)
+    }
+
+    /// Deletes the records acknowledged since the last flush, in one transaction.
+    private func flushAcknowledged() {
+        guard !acknowledged.isEmpty else { return }
+        let sequences = acknowledged
+        acknowledged.removeAll()
         do {
             try queue.acknowledge(sequences)
             counters.recordsAcknowledged += Int64(sequences.count)
@@ -387,6 +403,7 @@ public final class Uplink {
                 }
             }
         }
+        flushAcknowledged()
         if connected {
             session.disconnect()
             try? session.loopWrite()

@@ -9,6 +9,31 @@ import CairnCore
 import CairnQueue
 
 let arguments = CommandLine.arguments
+
+// `bench-queue fill N FILE`: a queue file holding N realistic readings (for bench/drain).
+if arguments.count == 4 && arguments[1] == "fill" {
+    let count = Int(arguments[2]) ?? 1_000_000
+    var options = QueueOptions(path: arguments[3])
+    options.budgetBytes = 0
+    let queue = try! DurableQueue(options: options)
+    let start: Int64 = 1_800_000_000_000
+    var made = 0
+    while made < count {
+        let records = (0..<min(1000, count - made)).map { i -> PendingRecord in
+            let n = made + i
+            let reading = Reading(sensor: "hwmon/nct6775/temp\(n % 20 + 1)", label: "Core \(n % 20)",
+                                  value: 40 + Double(n % 173) / 8, unit: "C", time: start + Int64(n / 20) * 1000)
+            return PendingRecord(stream: .telemetry, stamp: RecordStamp(wall: reading.time, monotonic: Int64(n), bootID: "bench", trusted: true),
+                                 fragment: reading.fragment)
+        }
+        _ = try! queue.append(records)
+        made += records.count
+    }
+    queue.checkpoint()
+    print("filled \(arguments[3]) with \(count) readings")
+    exit(0)
+}
+
 let total = arguments.count > 1 ? Int(arguments[1]) ?? 200_000 : 200_000
 let directory = arguments.count > 2 ? arguments[2] : "./bench-queue-data"
 let batch = 100  // readings per transaction, like one read of ~100 sensors

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# bench/drain: deliver a backlog of N readings (default 1,000,000) to a Mosquitto
+# on loopback, QoS 1, and compare in the same run with
+#   ceiling - the same bytes published by mosquitto_pub (libmosquitto, QoS 1) in a loop;
+#   bridge  - a local Mosquitto with persistence holding the same messages for a
+#             bridge to a second broker that comes up (store-and-forward by a broker).
+# Reports wall time, readings/s, ratios, payload bytes per reading with and
+# without compression, and the agent's peak RSS during the drain.
+# Usage: bench/drain/run.sh [readings]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+N=${1:-1000000}
+MESSAGES=$(( (N + 99) / 100 ))
+scripts/install-deps >/dev/null
+command -v /usr/bin/time >/dev/null || apt-get install -y time >/dev/null
+swift build -c release --product cairn --product bench-queue >/dev/null 2>&1 || {
+    swift build -c release --product cairn >/dev/null; swift build -c release --product bench-queue >/dev/null; }
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now() { date +%s.%N; }
+broker() { # port dir [extra config]
+    mkdir -p "$2"
+    printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nuser root\n%s\n' "$1" "${3:-}" > "$2/m.conf"
+    mosquitto -c "$2/m.conf" > "$2/log" 2>&1 & pids+=($!)
+    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.05; done
+    echo "broker on $1 did not start" >&2; exit 1
+}
+sub_count() { # port topic count -> waits until count messages arrived
+    mosquitto_sub -h 127.0.0.1 -p "$1" -q 1 -t "$2" -C "$3" -W 900 > /dev/null
+}
+
+python3 bench/drain/make_payloads.py "$N" > "$work/payloads.jsonl"
+json_bytes=$(( $(stat -c %s "$work/payloads.jsonl") - MESSAGES ))
+
+# 1. Ceiling: mosquitto_pub -l publishes each line as a QoS 1 message.
+port=$(free_port); broker "$port" "$work/ceiling"
+sub_count "$port" bench/t "$MESSAGES" & waiter=$!
+sleep 0.3
+t0=$(now)
+mosquitto_pub -h 127.0.0.1 -p "$port" -q 1 -t bench/t -l < "$work/payloads.jsonl"
+wait "$waiter"
+t_ceiling=$(echo "$(now) - $t0" | bc)
+
+# 2. The agent draining its queue, uncompressed and compressed.
+run_agent() { # label compress
+    local port data
+    port=$(free_port); broker "$port" "$work/agent-$1"
+    data="$work/data-$1"; mkdir -p "$data"
+    .build/release/bench-queue fill "$N" "$data/queue.db" > /dev/null
+    mkdir -p "$work/sys"
+    t0=$(now)
+    /usr/bin/time -f "%M" -o "$work/rss-$1" .build/release/cairn run --broker "mqtt://127.0.0.1:$port" --device-id bench \
+        --data-dir "$data" --sysfs-root "$work/sys" --interval 86400 --health-interval 0 --queue-budget-mb 1024 \
+        --compress "$2" --inflight-window 64 --log-level warning > "$work/agent-$1.log" 2>&1 & agent=$!
+    while [ "$(sqlite3 "$data/queue.db" 'SELECT count(*) FROM records WHERE stream = 2' 2>/dev/null || echo 1)" != 0 ]; do sleep 0.1; done
+    eval "t_$1=$(echo "$(now) - $t0" | bc)"
+    pkill -TERM -P "$agent"; wait "$agent" || true   # the agent is /usr/bin/time's child
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["payload_bytes_json"], d["payload_bytes_sent"])' "$data/status.json" > "$work/bytes-$1"
+}
+run_agent plain false
+run_agent deflate true
+
+# 3. A Mosquitto bridge doing store-and-forward: the local broker holds the
+# messages (persistence) while the remote is down, then drains them to it.
+rport=$(free_port); lport=$(free_port)
+broker "$lport" "$work/local" "persistence true
+persistence_location $work/local/
+connection cloud
+address 127.0.0.1:$rport
+topic bench/# out 1
+cleansession false
+restart_timeout 1
+max_inflight_messages 64"
+mosquitto_pub -h 127.0.0.1 -p "$lport" -q 1 -t bench/t -l < "$work/payloads.jsonl"
+broker "$rport" "$work/remote"
+t0=$(now)
+sub_count "$rport" bench/t "$MESSAGES" & waiter=$!
+wait "$waiter"
+t_bridge=$(echo "$(now) - $t0" | bc)
+
+rate() { echo "scale=0; $N / $1" | bc; }
+ratio() { echo "scale=2; $1 / $2" | bc; }
+echo "bench/drain: $N readings in $MESSAGES messages of 100, QoS 1, loopback"
+printf "%-42s %8.2f s %10s readings/s\n" "mosquitto_pub -l (ceiling, uncompressed)" "$t_ceiling" "$(rate "$t_ceiling")"
+printf "%-42s %8.2f s %10s readings/s  ceiling/agent time %s\n" "cairn drain, uncompressed" "$t_plain" "$(rate "$t_plain")" "$(ratio "$t_ceiling" "$t_plain")"
+printf "%-42s %8.2f s %10s readings/s  ceiling/agent time %s\n" "cairn drain, deflate" "$t_deflate" "$(rate "$t_deflate")" "$(ratio "$t_ceiling" "$t_deflate")"
+printf "%-42s %8.2f s %10s readings/s  (bridge start to last message; %s s of it reconnect delay)\n" "mosquitto bridge store-and-forward" "$t_bridge" "$(rate "$t_bridge")" "≤1"
+read -r plain_json plain_sent < "$work/bytes-plain"
+read -r deflate_json deflate_sent < "$work/bytes-deflate"
+echo "payload bytes per reading: mosquitto_pub lines $(( json_bytes / N )); cairn uncompressed $(( plain_sent / N )); cairn deflate $(( deflate_sent / N )) (from $(( deflate_json / N )) of JSON)"
+echo "agent peak RSS: uncompressed $(cat "$work/rss-plain") KiB, deflate $(cat "$work/rss-deflate") KiB"
