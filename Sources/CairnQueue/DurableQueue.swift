@@ -169,17 +169,25 @@ public final class DurableQueue {
         return result
     }
 
-    /// Deletes acknowledged records in one transaction.
+    /// Deletes acknowledged records in one transaction. Sequence numbers are
+    /// unique across streams, so a run of consecutive numbers holds nothing
+    /// else and goes in one range DELETE.
     public func acknowledge(_ sequences: [Int64]) throws(QueueError) {
         guard !sequences.isEmpty else { return }
+        let sorted = sequences.sorted()
         var removed: Int64 = 0
         do {
             try database.transaction { () throws(SQLiteError) in
-                let remove = statements.remove
-                for sequence in sequences {
-                    remove.bind(1, sequence)
+                let remove = statements.removeRange
+                var start = 0
+                while start < sorted.count {
+                    var end = start
+                    while end + 1 < sorted.count && sorted[end + 1] == sorted[end] + 1 { end += 1 }
+                    remove.bind(1, sorted[start])
+                    remove.bind(2, sorted[end])
                     try remove.run()
                     removed += Int64(database.changes)
+                    start = end + 1
                 }
             }
         } catch {

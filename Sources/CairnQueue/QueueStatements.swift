@@ -6,7 +6,7 @@ struct QueueStatements {
     static let noBoot: Int64 = -1
 
     let insert: SQLiteStatement
-    let remove: SQLiteStatement
+    let removeRange: SQLiteStatement
     let select: SQLiteStatement
 
     init(_ database: SQLiteDatabase) throws(SQLiteError) {
@@ -14,7 +14,7 @@ struct QueueStatements {
             INSERT INTO records(seq, stream, time_ms, body, mono_ms, boot, clock_ok)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
-        remove = try database.prepare("DELETE FROM records WHERE seq = ?")
+        removeRange = try database.prepare("DELETE FROM records WHERE seq BETWEEN ?1 AND ?2")
         select = try database.prepare("""
             SELECT r.seq, r.time_ms, r.mono_ms, coalesce(b.boot_id, ''), r.clock_ok, r.body
             FROM records r LEFT JOIN boots b ON b.id = r.boot

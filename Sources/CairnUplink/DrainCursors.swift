@@ -7,6 +7,17 @@ struct DrainCursors {
     var metadata: Int64 = 0
     var live: Int64 = 0
     var backlog: Int64 = 0
+    /// The queue's upcoming sequence when events / metadata / live telemetry
+    /// were last found empty (-1: not known to be empty).
+    var eventsEmptyAt: Int64 = -1
+    var metadataEmptyAt: Int64 = -1
+    var liveEmptyAt: Int64 = -1
+
+    mutating func forgetEmpty() {
+        eventsEmptyAt = -1
+        metadataEmptyAt = -1
+        liveEmptyAt = -1
+    }
 
     init(liveFrom: Int64 = 1) {
         self.liveFrom = liveFrom

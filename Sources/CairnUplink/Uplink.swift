@@ -44,7 +44,12 @@ public final class Uplink {
     private var pacer: Pacer
     private var lastMisc: Int64 = 0
     /// While the clock is untrusted, this boot's records wait for correction.
-    public var holdBoot: String?
+    public var holdBoot: String? {
+        didSet {
+            // Records held back may now be eligible: forget what was found empty.
+            if holdBoot != oldValue { cursors.forgetEmpty() }
+        }
+    }
     /// The retained metadata document, published on every connect and when it changes.
     private var meta: String?
 
@@ -245,26 +250,34 @@ public final class Uplink {
 
     private func nextMessage(now: Int64) -> Outgoing? {
         do {
-            if let event = try queue.records(stream: .events, after: cursors.events, limit: 1, holdBoot: holdBoot).first {
+            // A part of the queue found empty stays empty until something is appended:
+            // skip its query (each one is a read transaction with file locks).
+            let upcoming = queue.upcomingSequence
+            if cursors.eventsEmptyAt != upcoming,
+               let event = try queue.records(stream: .events, after: cursors.events, limit: 1, holdBoot: holdBoot).first {
                 cursors.events = event.sequence
                 let payload = CloudEvent.render(fragment: event.fragment, id: String(event.sequence), time: event.time)
                 return Outgoing(topic: settings.eventsTopic, payload: Array(payload.utf8), sequences: [event.sequence],
                                 properties: PublishProperties(contentType: CloudEvent.contentType))
             }
-            if let summary = try queue.records(stream: .metadata, after: cursors.metadata, limit: 1, holdBoot: holdBoot).first {
+            cursors.eventsEmptyAt = upcoming
+            if cursors.metadataEmptyAt != upcoming,
+               let summary = try queue.records(stream: .metadata, after: cursors.metadata, limit: 1, holdBoot: holdBoot).first {
                 cursors.metadata = summary.sequence
                 var writer = JSONWriter()
                 TelemetryBatch.envelope(summary, into: &writer)
                 return Outgoing(topic: settings.healthTopic, payload: writer.bytes, sequences: [summary.sequence],
                                 properties: PublishProperties(contentType: "application/json"))
             }
-            let live = try queue.records(stream: .telemetry, after: max(cursors.live, cursors.liveFrom - 1),
-                                         limit: settings.batchSize, holdBoot: holdBoot)
+            cursors.metadataEmptyAt = upcoming
+            let live = cursors.liveEmptyAt == upcoming ? [] : try queue.records(
+                stream: .telemetry, after: max(cursors.live, cursors.liveFrom - 1), limit: settings.batchSize, holdBoot: holdBoot)
             if !live.isEmpty {
                 let message = telemetry(live, backfill: false)
                 cursors.live = message.sequences.last ?? cursors.live
                 return message
             }
+            cursors.liveEmptyAt = upcoming
             guard pacer.allows(now: now) else { return nil }
             let backlog = try queue.records(stream: .telemetry, after: cursors.backlog, below: cursors.liveFrom,
                                             limit: settings.batchSize, holdBoot: holdBoot)
