@@ -1,6 +1,7 @@
 import CairnCore
 import CairnQueue
 import CairnStatus
+import CairnUplink
 
 /// The agent's slower duties: clock trust, queue bounds and loss reports, status.
 extension Agent {
