@@ -12,11 +12,14 @@ struct DrainCursors {
     var eventsEmptyAt: Int64 = -1
     var metadataEmptyAt: Int64 = -1
     var liveEmptyAt: Int64 = -1
+    /// Everything below liveFrom has been handed out (it cannot grow in a session).
+    var backlogDone = false
 
     mutating func forgetEmpty() {
         eventsEmptyAt = -1
         metadataEmptyAt = -1
         liveEmptyAt = -1
+        backlogDone = false
     }
 
     init(liveFrom: Int64 = 1) {

@@ -95,9 +95,12 @@ public final class Uplink {
         case .waiting(let until): return until
         case .connecting(let since): return min(since + settings.connectTimeoutMilliseconds, lastMisc + 1000)
         case .online:
-            // A paced backlog wakes the loop when its next message may go.
-            var wake = min(lastMisc + 1000, pacer.nextAllowed)
-            if let parked { wake = min(wake, bucket.readyAt(parked.payload.count, now: now)) }
+            var wake = lastMisc + 1000
+            // Early wake-ups only for a message that is waiting for its time and has room to go.
+            if inflight.count < settings.window {
+                if pacer.perSecond > 0, !cursors.backlogDone, pacer.nextAllowed > now { wake = min(wake, pacer.nextAllowed) }
+                if let parked { wake = min(wake, max(now + 1, bucket.readyAt(parked.payload.count, now: now))) }
+            }
             return wake
         }
     }
@@ -281,7 +284,10 @@ public final class Uplink {
             guard pacer.allows(now: now) else { return nil }
             let backlog = try queue.records(stream: .telemetry, after: cursors.backlog, below: cursors.liveFrom,
                                             limit: settings.batchSize, holdBoot: holdBoot)
-            guard !backlog.isEmpty else { return nil }
+            guard !backlog.isEmpty else {
+                cursors.backlogDone = true
+                return nil
+            }
             let message = telemetry(backlog, backfill: true)
             cursors.backlog = message.sequences.last ?? cursors.backlog
             pacer.spend(now: now)

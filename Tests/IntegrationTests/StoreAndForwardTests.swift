@@ -143,6 +143,37 @@ import CairnTestSupport
     }
 }
 
+extension StoreAndForwardTests {
+    /// CPU seconds (user + system) a process has used, from /proc/<pid>/stat.
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return -1 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return -1 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// An agent with nothing to do sleeps in poll(): no busy loop, online or offline.
+    @Test func anIdleAgentSleeps() throws {
+        let setup = try Setup(device: "it-idle")
+        let agent = try setup.agent(interval: "2")
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 10) { (setup.status()["connection"] as? String) == "online" })
+        let before = StoreAndForwardTests.cpuSeconds(agent.pid)
+        Thread.sleep(forTimeInterval: 4)
+        let online = StoreAndForwardTests.cpuSeconds(agent.pid) - before
+        // A spinning loop burns ~4 s of CPU here; an idle agent a few milliseconds.
+        #expect(online >= 0 && online < 0.5, "idle agent used \(online) s of CPU in 4 s while online")
+        setup.broker.stop()
+        Thread.sleep(forTimeInterval: 1)
+        let offlineStart = StoreAndForwardTests.cpuSeconds(agent.pid)
+        Thread.sleep(forTimeInterval: 4)
+        let offline = StoreAndForwardTests.cpuSeconds(agent.pid) - offlineStart
+        #expect(offline >= 0 && offline < 0.5, "idle agent used \(offline) s of CPU in 4 s while offline")
+    }
+}
+
 extension Broker {
     /// How many clients the broker has logged as connected (to wait for the subscriber).
     static func clientCount(log: String) -> Int {
