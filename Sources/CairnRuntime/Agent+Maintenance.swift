@@ -1,4 +1,5 @@
 import CairnCore
+import CairnInputs
 import CairnQueue
 import CairnStatus
 import CairnUplink
@@ -128,6 +129,23 @@ extension Agent {
             try queue.append([PendingRecord(stream: .metadata, stamp: now, fragment: fragment)])
         } catch {
             Log.warning("cannot queue a health summary: \(error)")
+        }
+    }
+}
+
+extension Agent {
+    /// A sensor that starts failing, and one that reads again, each become an event.
+    func reportSensorHealth(was: [String], now failing: [String], detail: [SensorFailure]) {
+        let before = Set(was), after = Set(failing)
+        let newlyFailing = failing.filter { !before.contains($0) }
+        if !newlyFailing.isEmpty { Log.warning("sensors not readable: \(newlyFailing.joined(separator: ", "))") }
+        for sensor in newlyFailing {
+            let reason = detail.first { $0.sensor == sensor }?.reason ?? "read failed"
+            events.emit("sensor.failed", subject: sensor, stamp: now, data: [.text("sensor", sensor), .text("reason", reason)])
+        }
+        for sensor in was where !after.contains(sensor) {
+            Log.info("sensor \(sensor) reads again")
+            events.emit("sensor.recovered", subject: sensor, stamp: now, data: [.text("sensor", sensor)])
         }
     }
 }

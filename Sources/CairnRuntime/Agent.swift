@@ -108,7 +108,7 @@ public final class Agent {
         status.sensorFailures += Int64(output.failures.count)
         let failing = sensors.failingSensors
         if failing != status.failingSensors {
-            if !failing.isEmpty { Log.warning("sensors not readable: \(failing.joined(separator: ", "))") }
+            reportSensorHealth(was: status.failingSensors, now: failing, detail: output.failures)
             status.failingSensors = failing
         }
         noteSensors(output.readings, failures: failing)

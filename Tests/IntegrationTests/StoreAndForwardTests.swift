@@ -154,6 +154,22 @@ extension StoreAndForwardTests {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    @Test func aFailingSensorRaisesAnEventAndItsRecoveryAnother() throws {
+        let setup = try Setup(device: "it-sensor")
+        let agent = try setup.agent(interval: "0.3")
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 10) { !setup.subscriber.sequences(topic: setup.telemetryTopic).isEmpty })
+        setup.sysfs.set(hwmon: 0, "temp1_input", "not a number")
+        let events = { setup.subscriber.payloads(topic: "\(setup.prefix)/events") }
+        #expect(waitUntil(timeout: 10) { events().contains { ($0["type"] as? String) == "io.cairn.sensor.failed" && ($0["subject"] as? String) == "hwmon/testchip/temp1" } },
+                "\(agent.log.suffix(2000))")
+        #expect(agent.isRunning)
+        setup.sysfs.set(hwmon: 0, "temp1_input", "41000")
+        #expect(waitUntil(timeout: 10) { events().contains { ($0["type"] as? String) == "io.cairn.sensor.recovered" && ($0["subject"] as? String) == "hwmon/testchip/temp1" } })
+        // One failure episode, one event each way, however many reads it lasted.
+        #expect(events().filter { ($0["type"] as? String) == "io.cairn.sensor.failed" }.count == 1)
+    }
+
     /// An agent with nothing to do sleeps in poll(): no busy loop, online or offline.
     @Test func anIdleAgentSleeps() throws {
         let setup = try Setup(device: "it-idle")
