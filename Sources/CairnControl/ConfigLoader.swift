@@ -59,6 +59,20 @@ public enum ConfigLoader {
         _ = try SensorSettings.parse(members, source: path)
         config.sensorSections = members.filter { SensorSettings.keys.contains($0.key) }
         config.configPath = path
+        config.configVersion = "file:" + ConfigLoader.fingerprint(text)
+    }
+
+    /// FNV-1a 64-bit of the text, in hex: the same file gives the same version on every gateway.
+    public static func fingerprint(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for shift in stride(from: 60, through: 0, by: -4) { out.append(digits[Int((hash >> UInt64(shift)) & 0xF)]) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Applies `--flag value` / `--flag=value` pairs, with `--config FILE` read first

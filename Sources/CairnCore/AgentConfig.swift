@@ -32,6 +32,9 @@ public struct AgentConfig {
     public var sensorSections: [JSONMember] = []
     /// The config file they came from, for error messages.
     public var configPath: String = ""
+    /// Identifies the configuration in force: "file:<FNV-1a 64 of the file>"
+    /// ("defaults" without a file). Reported in meta and agent.started/config.applied events.
+    public var configVersion: String = "defaults"
     /// "5" (default) or "3.1.1".
     public var mqttVersion: String = "5"
     public var compress: Bool = true

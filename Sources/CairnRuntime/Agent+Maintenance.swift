@@ -12,6 +12,10 @@ extension Agent {
         }
         events.emit("agent.started", stamp: now, data: [
             .text("version", BuildInfo.version), .text("arch", BuildInfo.architecture), .number("queued", queue.recordCount),
+            .text("config_version", config.configVersion),
+        ])
+        events.emit("config.applied", stamp: now, data: [
+            .text("config_version", config.configVersion), .text("source", config.configPath.isEmpty ? "defaults" : config.configPath),
         ])
     }
 

@@ -32,7 +32,7 @@ struct MetaDocument {
         w.endObject()
         w.key("kernel"); w.string(kernel)
         if let bootTime { w.key("boot_time"); w.string(Clock.rfc3339(bootTime)) }
-        w.key("config_version"); w.null()
+        w.key("config_version"); w.string(config.configVersion)
         w.key("sensors")
         w.beginArray()
         for sensor in sensors {

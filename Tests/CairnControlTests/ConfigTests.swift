@@ -41,6 +41,20 @@ import CairnTestSupport
         }
     }
 
+    @Test func theConfigVersionFollowsTheFileContent() throws {
+        let dir = TemporaryDirectory()
+        dir.write("a.json", #"{"interval": 5}"#)
+        dir.write("b.json", #"{"interval": 6}"#)
+        let a = try load(["--config", dir.file("a.json")]).configVersion
+        #expect(a.hasPrefix("file:") && a.count == 21)
+        #expect(a == (try load(["--config", dir.file("a.json")]).configVersion))
+        #expect(a != (try load(["--config", dir.file("b.json")]).configVersion))
+        #expect(try load([]).configVersion == "defaults")
+        // FNV-1a 64 of "" and "a", the published test vectors.
+        #expect(ConfigLoader.fingerprint("") == "cbf29ce484222325")
+        #expect(ConfigLoader.fingerprint("a") == "af63dc4c8601ec8c")
+    }
+
     @Test func malformedFileNamesLineAndColumn() {
         let dir = TemporaryDirectory()
         dir.write("bad.json", "{\n  \"interval\": 5,\n  \"broker\": \"mqtt://x\"\n  \"device_id\": \"a\"\n}\n")
