@@ -22,14 +22,7 @@ public struct HwmonInput {
     ]
 
     public func read(now: Int64, into readings: inout [Reading], failures: inout [String]) {
-        for channel in discover() {
-            guard let text = Files.readValue(channel.path), let raw = Numbers.parseDouble(text) else {
-                failures.append(channel.sensor)
-                continue
-            }
-            readings.append(Reading(sensor: channel.sensor, label: channel.label,
-                                    value: raw / channel.divisor, unit: channel.unit, time: now))
-        }
+        for channel in discover() { channel.read(now: now, into: &readings, failures: &failures) }
     }
 
     /// Channels present right now; sensors that come and go are picked up on the next read.
@@ -79,4 +72,14 @@ public struct SensorChannel: Equatable {
     public let path: String
     public let divisor: Double
     public let unit: String
+
+    /// Reads the integer attribute and scales it; an unreadable or garbled
+    /// value (a vanished device, a disabled zone's EINVAL) is a failure, not a stop.
+    func read(now: Int64, into readings: inout [Reading], failures: inout [String]) {
+        guard let text = Files.readValue(path), let raw = Numbers.parseDouble(text) else {
+            failures.append(sensor)
+            return
+        }
+        readings.append(Reading(sensor: sensor, label: label, value: raw / divisor, unit: unit, time: now))
+    }
 }

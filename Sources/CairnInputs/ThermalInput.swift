@@ -9,15 +9,7 @@ public struct ThermalInput {
     }
 
     public func read(now: Int64, into readings: inout [Reading], failures: inout [String]) {
-        for channel in discover() {
-            // A disabled zone answers EINVAL or ENODATA: count it, keep going.
-            guard let text = Files.readValue(channel.path), let raw = Numbers.parseDouble(text) else {
-                failures.append(channel.sensor)
-                continue
-            }
-            readings.append(Reading(sensor: channel.sensor, label: channel.label,
-                                    value: raw / channel.divisor, unit: channel.unit, time: now))
-        }
+        for channel in discover() { channel.read(now: now, into: &readings, failures: &failures) }
     }
 
     public func discover() -> [SensorChannel] {

@@ -107,18 +107,27 @@ public final class Uplink {
 
     public func handle(revents: Int16, now: Int64) {
         guard let session else { return }
-        do {
+        let ok = drive(now: now) { () throws(MQTTError) in
             if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { try session.loopRead() }
             if revents & Int16(POLLOUT) != 0 { try session.loopWrite() }
+        }
+        if ok { pump(now: now) }
+    }
+
+    /// Runs libmosquitto work, then handles what it reported (CONNACK, PUBACKs,
+    /// a disconnect); a failed call means the connection is gone. Returns
+    /// whether the session is still usable.
+    private func drive(now: Int64, _ work: () throws(MQTTError) -> Void) -> Bool {
+        var failure: MQTTError?
+        do {
+            try work()
         } catch {
-            processEvents(now: now)
-            flushAcknowledged()
-            if self.session != nil { fail("connection lost: \(error)", now: now) }
-            return
+            failure = error
         }
         processEvents(now: now)
         flushAcknowledged()
-        pump(now: now)
+        if let failure, session != nil { fail("connection lost: \(failure)", now: now) }
+        return failure == nil && session != nil
     }
 
     /// Timers: reconnect when the backoff has passed, keepalive, connect timeout, publishing.
@@ -141,16 +150,7 @@ public final class Uplink {
     private func runMisc(now: Int64) {
         guard let session, now - lastMisc >= 1000 else { return }
         lastMisc = now
-        do {
-            try session.loopMisc()
-        } catch {
-            processEvents(now: now)
-            flushAcknowledged()
-            if self.session != nil { fail("connection lost: \(error)", now: now) }
-            return
-        }
-        processEvents(now: now)
-        flushAcknowledged()
+        _ = drive(now: now) { () throws(MQTTError) in try session.loopMisc() }
     }
 
     private func startAttempt(now: Int64) {
