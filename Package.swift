@@ -28,7 +28,8 @@ let package = Package(
         .executableTarget(name: "cairn", dependencies: ["CairnRuntime"]),
 
         // Benchmarks (host, release): swift run -c release bench-queue
-        .executableTarget(name: "bench-queue", dependencies: ["CairnQueue", "CSQLite"], path: "bench/queue"),
+        .executableTarget(name: "bench-queue", dependencies: ["CairnQueue", "CSQLite"], path: "bench/queue",
+                         exclude: ["agent-write-bytes"]),
 
         // Real brokers, processes and sysfs-shaped trees for the tests (host only, uses Foundation).
         .target(name: "CairnTestSupport", dependencies: ["CZlib"], path: "Tests/Support"),
@@ -39,7 +40,7 @@ let package = Package(
         .testTarget(name: "CairnUplinkTests", dependencies: ["CairnUplink", "CairnTestSupport"]),
         .testTarget(name: "CairnControlTests", dependencies: ["CairnControl", "CairnTestSupport"]),
         .testTarget(name: "CairnRuntimeTests", dependencies: ["CairnRuntime", "CairnTestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["cairn", "CairnTestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["cairn", "CairnTestSupport"], exclude: ["python"]),
     ],
     swiftLanguageModes: [.v5]
 )
