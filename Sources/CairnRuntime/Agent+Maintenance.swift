@@ -100,16 +100,29 @@ extension Agent {
         }
     }
 
+    /// Keeps the sensor list for the meta document; the document is rebuilt
+    /// only when a sensor appears, changes health, or the clock becomes trusted.
     func noteSensors(_ readings: [Reading], failures: [String]) {
+        var changed = metaClockTrusted != clock.trusted
         for reading in readings {
-            knownSensors[reading.sensor] = MetaDocument.Sensor(id: reading.sensor, unit: reading.unit, label: reading.label, healthy: true)
+            let sensor = MetaDocument.Sensor(id: reading.sensor, unit: reading.unit, label: reading.label, healthy: true)
+            if knownSensors[reading.sensor] != sensor {
+                knownSensors[reading.sensor] = sensor
+                changed = true
+            }
         }
         for failure in failures {
             let known = knownSensors[failure]
-            knownSensors[failure] = MetaDocument.Sensor(id: failure, unit: known?.unit ?? "", label: known?.label, healthy: false)
+            let sensor = MetaDocument.Sensor(id: failure, unit: known?.unit ?? "", label: known?.label, healthy: false)
+            if known != sensor {
+                knownSensors[failure] = sensor
+                changed = true
+            }
         }
+        guard changed else { return }
+        metaClockTrusted = clock.trusted
         let uptime = Files.readValue("\(config.procRoot)/uptime").flatMap { $0.split(separator: " ").first }.flatMap { Numbers.parseDouble($0) }
-        // Rounded to the minute so scheduling jitter does not republish the document.
+        // Rounded to the minute: the same boot always gives the same document.
         let bootTime = clock.trusted ? uptime.map { (Clock.wallMilliseconds() - Int64($0 * 1000)) / 60_000 * 60_000 } : nil
         let list = knownSensors.values.sorted { $0.id < $1.id }
         uplink.updateMeta(MetaDocument.render(config: config, kernel: kernel, bootTime: bootTime, sensors: list))

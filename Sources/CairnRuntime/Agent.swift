@@ -27,6 +27,8 @@ public final class Agent {
     var storageFailure: Int64?
     /// Sensors seen so far with their unit and label, and which failed on the last read.
     var knownSensors: [String: MetaDocument.Sensor] = [:]
+    /// Clock trust when the meta document was last built (nil: not built yet).
+    var metaClockTrusted: Bool?
     let kernel = MetaDocument.kernel()
 
     public init(config: AgentConfig) throws(AgentError) {

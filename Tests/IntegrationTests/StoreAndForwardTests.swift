@@ -164,10 +164,20 @@ extension StoreAndForwardTests {
         #expect(waitUntil(timeout: 10) { events().contains { ($0["type"] as? String) == "io.cairn.sensor.failed" && ($0["subject"] as? String) == "hwmon/testchip/temp1" } },
                 "\(agent.log.suffix(2000))")
         #expect(agent.isRunning)
+        // The retained meta document is republished with the sensor's health.
+        let health = { (payload: [String: Any]) -> String? in
+            ((payload["sensors"] as? [[String: Any]]) ?? []).first { ($0["id"] as? String) == "hwmon/testchip/temp1" }?["health"] as? String
+        }
+        #expect(waitUntil(timeout: 5) { setup.subscriber.payloads(topic: "\(setup.prefix)/meta").last.flatMap(health) == "failing" })
+        let metaCount = setup.subscriber.payloads(topic: "\(setup.prefix)/meta").count
         setup.sysfs.set(hwmon: 0, "temp1_input", "41000")
         #expect(waitUntil(timeout: 10) { events().contains { ($0["type"] as? String) == "io.cairn.sensor.recovered" && ($0["subject"] as? String) == "hwmon/testchip/temp1" } })
         // One failure episode, one event each way, however many reads it lasted.
         #expect(events().filter { ($0["type"] as? String) == "io.cairn.sensor.failed" }.count == 1)
+        #expect(waitUntil(timeout: 5) { setup.subscriber.payloads(topic: "\(setup.prefix)/meta").last.flatMap(health) == "ok" })
+        // Meta is published on change, not on every read: a few seconds of steady reads add nothing.
+        Thread.sleep(forTimeInterval: 2)
+        #expect(setup.subscriber.payloads(topic: "\(setup.prefix)/meta").count == metaCount + 1)
     }
 
     /// An agent with nothing to do sleeps in poll(): no busy loop, online or offline.
