@@ -6,10 +6,11 @@
 #             bridge to a second broker that comes up (store-and-forward by a broker).
 # Reports wall time, readings/s, ratios, payload bytes per reading with and
 # without compression, and the agent's peak RSS during the drain.
-# Usage: bench/drain/run.sh [readings]
+# Usage: bench/drain/run.sh [readings]    (CAIRN_BIN=dist/cairn-x86_64 to measure the static binary)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-1000000}
+BIN=${CAIRN_BIN:-.build/release/cairn}
 MESSAGES=$(( (N + 99) / 100 ))
 scripts/install-deps >/dev/null
 command -v /usr/bin/time >/dev/null || apt-get install -y time >/dev/null
@@ -53,7 +54,7 @@ run_agent() { # label compress
     .build/release/bench-queue fill "$N" "$data/queue.db" > /dev/null
     mkdir -p "$work/sys"
     t0=$(now)
-    /usr/bin/time -f "%M" -o "$work/rss-$1" .build/release/cairn run --broker "mqtt://127.0.0.1:$port" --device-id bench \
+    /usr/bin/time -f "%M" -o "$work/rss-$1" "$BIN" run --broker "mqtt://127.0.0.1:$port" --device-id bench \
         --data-dir "$data" --sysfs-root "$work/sys" --interval 86400 --health-interval 0 --queue-budget-mb 1024 \
         --compress "$2" --inflight-window 64 --log-level warning > "$work/agent-$1.log" 2>&1 & agent=$!
     while [ "$(sqlite3 "$data/queue.db" 'SELECT count(*) FROM records WHERE stream = 2' 2>/dev/null || echo 1)" != 0 ]; do sleep 0.1; done
@@ -84,7 +85,7 @@ t_bridge=$(echo "$(now) - $t0" | bc)
 
 rate() { echo "scale=0; $N / $1" | bc; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
-echo "bench/drain: $N readings in $MESSAGES messages of 100, QoS 1, loopback"
+echo "bench/drain: $N readings in $MESSAGES messages of 100, QoS 1, loopback; agent $BIN"
 printf "%-42s %8.2f s %10s readings/s\n" "mosquitto_pub -l (ceiling, uncompressed)" "$t_ceiling" "$(rate "$t_ceiling")"
 printf "%-42s %8.2f s %10s readings/s  ceiling/agent time %s\n" "cairn drain, uncompressed" "$t_plain" "$(rate "$t_plain")" "$(ratio "$t_ceiling" "$t_plain")"
 printf "%-42s %8.2f s %10s readings/s  ceiling/agent time %s\n" "cairn drain, deflate" "$t_deflate" "$(rate "$t_deflate")" "$(ratio "$t_ceiling" "$t_deflate")"
