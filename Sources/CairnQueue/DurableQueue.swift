@@ -133,16 +133,6 @@ public final class DurableQueue {
         return number
     }
 
-    /// Appends readings to the telemetry stream.
-    @discardableResult
-    public func append(readings: [Reading], stamp: RecordStamp) throws(QueueError) -> ClosedRange<Int64>? {
-        try append(readings.map { reading in
-            var own = stamp
-            own.wall = reading.time
-            return PendingRecord(stream: .telemetry, stamp: own, fragment: reading.fragment)
-        })
-    }
-
     /// Up to `limit` records of a stream with after < seq < below, oldest first.
     /// Records of `holdBoot` taken while the clock was untrusted are held back
     /// (their time may still be corrected); pass nil to release them.

@@ -35,6 +35,13 @@ public struct PendingRecord {
         self.stamp = stamp
         self.fragment = fragment
     }
+
+    /// A telemetry record for a reading: the read's stamp, with the reading's own wall time.
+    public init(telemetry reading: Reading, stamp: RecordStamp) {
+        var own = stamp
+        own.wall = reading.time
+        self.init(stream: .telemetry, stamp: own, fragment: reading.fragment)
+    }
 }
 
 /// A record as stored: its device-wide sequence number, stream, stamp and body fragment.

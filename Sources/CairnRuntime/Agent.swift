@@ -119,9 +119,7 @@ public final class Agent {
             pending.append(PendingRecord(stream: .events, stamp: stamp, fragment: event.fragment))
         }
         for reading in output.readings {
-            var own = stamp
-            own.wall = reading.time
-            pending.append(PendingRecord(stream: .telemetry, stamp: own, fragment: reading.fragment))
+            pending.append(PendingRecord(telemetry: reading, stamp: stamp))
         }
         // Alarms are committed at once; readings may wait for queue_commit_interval.
         if output.events.count > 0 || config.queueCommitInterval <= 0
