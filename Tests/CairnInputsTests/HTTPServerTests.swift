@@ -1,0 +1,241 @@
+import Foundation
+import Testing
+@testable import CairnInputs
+
+// The server under test runs in its own poll() loop on a background thread, the way the
+// agent drives it (descriptor + nextDeadline); the client is raw POSIX sockets on
+// loopback in the test's thread, so the bytes on the wire (pieces, chunks) are exact.
+
+/// An HTTPServer on 127.0.0.1 and the loop that drives it; records what the handler saw.
+private final class RunningServer: @unchecked Sendable {
+    let server: HTTPServer
+    private let lock = NSLock()
+    private var seen: [HTTPRequest] = []
+    private var stopping = false
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(maxBodyBytes: Int = 1000, timeoutSeconds: Int = 10,
+         respond: @escaping (HTTPRequest) -> HTTPResponse = { _ in HTTPResponse(status: 200, body: "{}") }) throws {
+        var record: ((HTTPRequest) -> Void)? = nil
+        server = try HTTPServer(address: "127.0.0.1", port: 0, maxBodyBytes: maxBodyBytes,
+                                timeoutSeconds: timeoutSeconds) { request in
+            record?(request)
+            return respond(request)
+        }
+        record = { [unowned self] request in lock.withLock { seen.append(request) } }
+        Thread.detachNewThread { [self] in loop() }
+    }
+
+    var requests: [HTTPRequest] { lock.withLock { seen } }
+
+    /// The agent's contract: run() when the descriptor is readable or the deadline passed.
+    private func loop() {
+        while !lock.withLock({ stopping }) {
+            let now = monotonicMilliseconds()
+            let deadline = server.nextDeadline(nowMonotonic: now)
+            var fd = pollfd(fd: server.descriptor, events: Int16(POLLIN), revents: 0)
+            _ = poll(&fd, 1, Int32(max(0, min(deadline - now, 50))))
+            if fd.revents != 0 || monotonicMilliseconds() >= deadline { server.run() }
+        }
+        finished.signal()
+    }
+
+    func stop() {
+        lock.withLock { stopping = true }
+        finished.wait()
+    }
+}
+
+private func monotonicMilliseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+}
+
+/// A loopback TCP client that writes the given pieces (pausing between them, so they
+/// arrive as separate reads) and returns everything the server sent until it closed.
+private func exchange(port: Int, _ pieces: [String], pause: TimeInterval = 0.05) throws -> String {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw POSIXError(.EIO) }
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    for (index, piece) in pieces.enumerated() {
+        if index > 0 { Thread.sleep(forTimeInterval: pause) }
+        // MSG_NOSIGNAL: the server may close early (413), and SIGPIPE would end the test run.
+        _ = Array(piece.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+    var received: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count <= 0 { break }
+        received += buffer[0..<count]
+    }
+    return String(decoding: received, as: UTF8.self)
+}
+
+/// Status code, lower-cased header names, body.
+private func parse(_ response: String) -> (status: Int, headers: [String: String], body: String) {
+    let parts = response.components(separatedBy: "\r\n\r\n")
+    let lines = parts[0].components(separatedBy: "\r\n")
+    let status = lines.first.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
+    var headers: [String: String] = [:]
+    for line in lines.dropFirst() {
+        guard let colon = line.firstIndex(of: ":") else { continue }
+        headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+    return (status, headers, parts.dropFirst().joined(separator: "\r\n\r\n"))
+}
+
+private func chunked(_ pieces: [String]) -> [String] {
+    pieces.map { String(Array($0.utf8).count, radix: 16) + "\r\n" + $0 + "\r\n" } + ["0\r\n\r\n"]
+}
+
+@Suite struct HTTPServerTests {
+    @Test func portZeroBindsARealPort() throws {
+        let running = try RunningServer()
+        defer { running.stop() }
+        #expect(running.server.port > 0 && running.server.port < 65536)
+        #expect(running.server.descriptor >= 0)
+    }
+
+    @Test func bodyInPiecesReachesTheHandlerAndTheResponseComesBack() throws {
+        let running = try RunningServer { request in
+            HTTPResponse(status: 401, body: "{\"got\":\(request.body.count)}",
+                         headers: [("WWW-Authenticate", "Bearer realm=\"cairn\"")])
+        }
+        defer { running.stop() }
+        let body = "{\"readings\":[{\"sensor\":\"a/b\",\"value\":1.5}],\"note\":\"ünïcode\"}"
+        let head = "POST /v1/readings?dry=1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer s3cret\r\n"
+            + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+        let bytes = Array(body.utf8)
+        let pieces = [head, String(decoding: bytes[..<10], as: UTF8.self), String(decoding: bytes[10...], as: UTF8.self)]
+        let response = parse(try exchange(port: running.server.port, pieces))
+        #expect(response.status == 401)
+        #expect(response.body == "{\"got\":\(bytes.count)}")
+        #expect(response.headers["www-authenticate"] == "Bearer realm=\"cairn\"")
+        #expect(response.headers["content-type"] == "application/json")
+
+        let seen = try #require(running.requests.first)
+        #expect(running.requests.count == 1)
+        #expect(seen.method == "POST")
+        #expect(seen.path == "/v1/readings")
+        #expect(seen.authorization == "Bearer s3cret")
+        #expect(seen.contentType == "application/json")
+        #expect(seen.body == bytes)
+        #expect(!seen.bodyTooLarge)
+    }
+
+    @Test func chunkedBodyIsReassembled() throws {
+        let running = try RunningServer { HTTPResponse(status: 202, body: String(decoding: $0.body, as: UTF8.self), contentType: "text/plain") }
+        defer { running.stop() }
+        let chunks = ["{\"a\":", String(repeating: "x", count: 300), "\"end\"}"]
+        let head = "POST /in HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        let response = parse(try exchange(port: running.server.port, [head] + chunked(chunks)))
+        #expect(response.status == 202)
+        #expect(response.headers["content-type"] == "text/plain")
+        #expect(response.body == chunks.joined())
+        #expect(running.requests.first?.body == Array(chunks.joined().utf8))
+    }
+
+    @Test func requestWithoutBody() throws {
+        let running = try RunningServer { _ in HTTPResponse(status: 404, body: "{\"error\":\"no such path\"}") }
+        defer { running.stop() }
+        let response = parse(try exchange(port: running.server.port, ["GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"]))
+        #expect(response.status == 404)
+        #expect(response.body == "{\"error\":\"no such path\"}")
+        #expect(running.requests.first?.body == [])
+        #expect(running.requests.first?.authorization == nil)
+    }
+
+    @Test func oversizeContentLengthIsRefusedBeforeTheBody() throws {
+        // The handler answers 200 and is overruled: a refused body never gets a success.
+        let running = try RunningServer(maxBodyBytes: 1000) { _ in HTTPResponse(status: 200, body: "{\"too\":\"large\"}") }
+        defer { running.stop() }
+        let head = "POST /in HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5000\r\n\r\n"
+        // Only the headers are sent: the 413 must come without the server waiting for the body.
+        let response = parse(try exchange(port: running.server.port, [head]))
+        #expect(response.status == 413)
+        #expect(response.body == "{\"too\":\"large\"}")
+        let seen = try #require(running.requests.first)
+        #expect(seen.bodyTooLarge)
+        #expect(seen.body.isEmpty)
+    }
+
+    @Test func oversizeChunkedBodyIsDiscardedAndRefused() throws {
+        let running = try RunningServer(maxBodyBytes: 1000) { request in
+            request.bodyTooLarge ? HTTPResponse(status: 413, body: "{\"error\":\"body over 1000 bytes\"}")
+                                 : HTTPResponse(status: 200, body: "{}")
+        }
+        defer { running.stop() }
+        let head = "POST /in HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        let chunks = Array(repeating: String(repeating: "y", count: 400), count: 5)
+        let response = parse(try exchange(port: running.server.port, [head] + chunked(chunks)))
+        #expect(response.status == 413)
+        #expect(response.body == "{\"error\":\"body over 1000 bytes\"}")
+        #expect(running.requests.count == 1)
+        #expect(running.requests.first?.bodyTooLarge == true)
+        #expect(running.requests.first?.body == [])
+    }
+
+    @Test func bodyOfExactlyTheLimitIsAccepted() throws {
+        let running = try RunningServer(maxBodyBytes: 1000) { HTTPResponse(status: 200, body: "\($0.body.count)") }
+        defer { running.stop() }
+        let body = String(repeating: "z", count: 1000)
+        let head = "POST /in HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n"
+        let response = parse(try exchange(port: running.server.port, [head, body]))
+        #expect(response.status == 200)
+        #expect(response.body == "1000")
+    }
+
+    @Test func secondServerOnTheSamePortFailsClearly() throws {
+        let running = try RunningServer()
+        defer { running.stop() }
+        let port = running.server.port
+        do throws(HTTPServerError) {
+            _ = try HTTPServer(address: "127.0.0.1", port: port, maxBodyBytes: 10) { _ in HTTPResponse(status: 200, body: "") }
+            Issue.record("a second server on port \(port) started")
+        } catch {
+            #expect(error.description.hasPrefix("cannot listen on 127.0.0.1:\(port): "))
+            #expect(error.description.contains("Address already in use"))
+        }
+    }
+
+    @Test func libmicrohttpdMessagesGoToTheLog() throws {
+        var messages: [String] = []
+        let first = try HTTPServer(address: "127.0.0.1", port: 0, maxBodyBytes: 10, log: { messages.append($0) }) { _ in
+            HTTPResponse(status: 200, body: "")
+        }
+        #expect(messages == [])   // a clean start says nothing (not even about option order)
+        _ = try? HTTPServer(address: "127.0.0.1", port: first.port, maxBodyBytes: 10, log: { messages.append($0) }) { _ in
+            HTTPResponse(status: 200, body: "")
+        }
+        #expect(messages.contains { $0.hasPrefix("Failed to bind to port \(first.port)") })
+    }
+
+    @Test func notAnAddress() {
+        #expect(throws: HTTPServerError.self) {
+            _ = try HTTPServer(address: "localhost", port: 0, maxBodyBytes: 10) { _ in HTTPResponse(status: 200, body: "") }
+        }
+    }
+
+    @Test func idleConnectionIsClosedAtTheTimeout() throws {
+        // Exercises nextDeadline: nothing arrives on the descriptor, only the deadline wakes the loop.
+        let running = try RunningServer(timeoutSeconds: 1)
+        defer { running.stop() }
+        let started = Date()
+        let response = try exchange(port: running.server.port, ["GET / HTTP/1.1\r\n"])   // never finished
+        #expect(response.isEmpty)
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(running.requests.isEmpty)
+    }
+}
