@@ -14,16 +14,19 @@ let package = Package(
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(name: "CMosquitto", linkerSettings: [.linkedLibrary("mosquitto")]),
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
+        .target(name: "CMicroHTTPD", linkerSettings: [.linkedLibrary("microhttpd")]),
 
         .target(name: "CairnCore", dependencies: ["CSystem"]),
-        .target(name: "CairnInputs", dependencies: ["CairnCore"]),
+        // One wrapper per C library that more than one layer uses: libmosquitto (uplink and the LAN broker).
+        .target(name: "CairnMQTT", dependencies: ["CairnCore", "CMosquitto"]),
+        .target(name: "CairnInputs", dependencies: ["CairnCore", "CairnMQTT", "CMicroHTTPD"]),
         .target(name: "CairnPipeline", dependencies: ["CairnCore"]),
         .target(name: "CairnQueue", dependencies: ["CairnCore", "CSQLite"]),
-        .target(name: "CairnUplink", dependencies: ["CairnCore", "CairnQueue", "CMosquitto", "CZlib"]),
+        .target(name: "CairnUplink", dependencies: ["CairnCore", "CairnQueue", "CairnMQTT", "CZlib"]),
         .target(name: "CairnControl", dependencies: ["CairnCore"]),
         .target(name: "CairnStatus", dependencies: ["CairnCore"]),
         .target(name: "CairnRuntime", dependencies: [
-            "CairnCore", "CairnInputs", "CairnPipeline", "CairnQueue", "CairnUplink", "CairnControl", "CairnStatus",
+            "CairnCore", "CairnMQTT", "CairnInputs", "CairnPipeline", "CairnQueue", "CairnUplink", "CairnControl", "CairnStatus",
         ]),
         .executableTarget(name: "cairn", dependencies: ["CairnRuntime"]),
 

@@ -116,5 +116,10 @@ public enum ConfigLoader {
         if (config.certFile == nil) != (config.keyFile == nil) {
             throw ConfigError("cert_file and key_file go together for mutual TLS")
         }
+        if config.southboundBroker == nil, !config.sensorSections.isEmpty,
+           let settings = try? SensorSettings.parse(config.sensorSections, source: config.configPath), let use = settings.southboundUse {
+            throw ConfigError("\(use.what) needs southbound_broker (the LAN broker), which is not set",
+                              source: config.configPath, line: use.line, column: use.column)
+        }
     }
 }

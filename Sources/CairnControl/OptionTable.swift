@@ -130,6 +130,20 @@ public enum OptionTable {
         AgentOption(key: "queue_checkpoint_pages", placeholder: "N", help: "WAL pages before a checkpoint (default: 1000)") { c, v throws(ConfigError) in
             c.queueCheckpointPages = try v.integer(in: 16...1_000_000)
         },
+        AgentOption(key: "southbound_broker", placeholder: "URL", help: "LAN broker for \"mqtt\" inputs and \"publish\" alarm actions, mqtt[s]://host[:port]") { c, v throws(ConfigError) in
+            let text = try v.string()
+            guard let url = BrokerURL.parse(text) else { throw ConfigError("\"\(text)\" is not an mqtt:// or mqtts:// URL") }
+            c.southboundBroker = url
+        },
+        AgentOption(key: "southbound_username", placeholder: "NAME", help: "user name on the southbound broker") { c, v throws(ConfigError) in
+            c.southboundUsername = try v.string()
+        },
+        AgentOption(key: "southbound_password", placeholder: "SECRET", help: "password on the southbound broker (never logged)") { c, v throws(ConfigError) in
+            c.southboundPassword = try v.string()
+        },
+        AgentOption(key: "southbound_ca_file", placeholder: "FILE", help: "CA certificates (PEM) to verify an mqtts:// southbound broker (default: the system bundle)") { c, v throws(ConfigError) in
+            c.southboundCAFile = try readablePath(v)
+        },
         AgentOption(key: "clock_sync_file", placeholder: "FILE", help: "trust the clock only once this file exists, e.g. /run/systemd/timesync/synchronized") { c, v throws(ConfigError) in
             c.clockSyncFile = try v.string()
         },

@@ -34,7 +34,8 @@ public struct PipelineSettings: Equatable {
 /// A stage as declared; durations in seconds, as everywhere in the config file.
 public enum StageSettings: Equatable {
     case scale(factor: Double, offset: Double)
-    case range(minimum: Double?, maximum: Double?, clamp: Bool)
+    /// `action`: "drop", "clamp" or "flag".
+    case range(minimum: Double?, maximum: Double?, action: String)
     case deadband(absolute: Double, percent: Double, heartbeat: Double)
     case rateLimit(period: Double)
     case window(length: Double, functions: [String])
@@ -56,8 +57,10 @@ public enum StageSettings: Equatable {
             guard minimum != nil || maximum != nil else { throw r.error("needs \"min\", \"max\" or both") }
             if let minimum, let maximum, minimum > maximum { throw r.error("\"min\" is greater than \"max\"") }
             let action = try r.string("action") ?? "drop"
-            guard action == "drop" || action == "clamp" else { throw r.error("expected \"drop\" or \"clamp\"", at: r.member("action")!) }
-            return .range(minimum: minimum, maximum: maximum, clamp: action == "clamp")
+            guard ["drop", "clamp", "flag"].contains(action) else {
+                throw r.error("expected \"drop\", \"clamp\" or \"flag\"", at: r.member("action")!)
+            }
+            return .range(minimum: minimum, maximum: maximum, action: action)
         case "deadband":
             let absolute = try r.number("absolute", in: 0...Double.greatestFiniteMagnitude) ?? 0
             let percent = try r.number("percent", in: 0...1000) ?? 0

@@ -64,24 +64,74 @@ public struct RuleSettings: Equatable {
     }
 }
 
-/// A local action of a rule: a program run when the alarm is raised and/or
-/// cleared, with CAIRN_ALARM_* variables describing the alarm, killed at its timeout.
+/// A local action of a rule, taken when the alarm is raised and/or cleared,
+/// with or without the cloud: a program run with CAIRN_ALARM_* variables
+/// describing the alarm (killed at its timeout), or a message published on the
+/// southbound (LAN) broker.
+///
+///     {"run": ["/usr/sbin/fanctl", "max"], "on": "raised"}
+///     {"type": "publish", "topic": "lan/fan/set", "payload": "{\"speed\": \"max\"}", "on": "both", "retain": true}
 public struct ActionSettings: Equatable {
     public enum When: String, Equatable {
         case raised, cleared, both
     }
 
+    public enum Kind: String, Equatable {
+        case command, publish
+    }
+
+    public var kind: Kind = .command
     public var run: [String]
     public var on: When = .raised
     public var timeout: Double = 10
+    /// publish: topic, payload template ({rule} {sensor} {state} {value} {threshold}
+    /// {severity}; nil: the alarm as a JSON object), QoS and retain.
+    public var topic: String = ""
+    public var payload: String?
+    public var qos: Int = 1
+    public var retain: Bool = false
+    public var position = SourcePosition()
 
     public init(run: [String]) {
         self.run = run
     }
 
+    public init(publish topic: String) {
+        self.kind = .publish
+        self.run = []
+        self.topic = topic
+    }
+
     static func parse(_ r: inout SectionReader) throws(ConfigError) -> ActionSettings {
-        if let type = try r.string("type"), type != "command" {
-            throw r.error("unsupported action type \"\(type)\" (only \"command\" for now)", at: r.member("type")!)
+        var action = try parseWhat(&r)
+        action.position = SourcePosition(line: r.line, column: r.column)
+        if let on = try r.string("on") {
+            guard let when = When(rawValue: on) else { throw r.error("expected \"raised\", \"cleared\" or \"both\"", at: r.member("on")!) }
+            action.on = when
+        }
+        return action
+    }
+
+    private static func parseWhat(_ r: inout SectionReader) throws(ConfigError) -> ActionSettings {
+        let type = try r.string("type") ?? "command"
+        guard let kind = Kind(rawValue: type) else {
+            throw r.error("unknown action type \"\(type)\" (expected command or publish)", at: r.member("type")!)
+        }
+        if kind == .publish {
+            var action = ActionSettings(publish: try r.requiredString("topic"))
+            if !InputSettings.isValidFilter(action.topic) || action.topic.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }) {
+                throw r.error("not a valid topic to publish to", at: r.member("topic")!)
+            }
+            if let payload = r.member("payload") {
+                guard let text = payload.value.string else { throw r.error("expected a string, found \(payload.value.kindName)", at: payload) }
+                action.payload = text
+            }
+            action.qos = try r.integer("qos", in: 0...2) ?? 1
+            if let retain = r.member("retain") {
+                guard let flag = retain.value.bool else { throw r.error("expected true or false", at: retain) }
+                action.retain = flag
+            }
+            return action
         }
         guard let run = r.member("run") else { throw r.error("\"run\" is required") }
         var action: ActionSettings
@@ -90,10 +140,6 @@ public struct ActionSettings: Equatable {
         } else {
             guard let list = try r.strings("run"), !list.isEmpty else { throw r.error("expected a command line or a non-empty array", at: run) }
             action = ActionSettings(run: list)
-        }
-        if let on = try r.string("on") {
-            guard let when = When(rawValue: on) else { throw r.error("expected \"raised\", \"cleared\" or \"both\"", at: r.member("on")!) }
-            action.on = when
         }
         action.timeout = try r.number("timeout", in: 0.1...3600) ?? 10
         return action

@@ -85,6 +85,21 @@ struct SectionReader {
     }
 }
 
+/// Where a setting stood in the config file, for checks made after parsing
+/// (a setting that needs another one). Not part of what a setting is: two
+/// settings that say the same are equal wherever they stand.
+public struct SourcePosition: Equatable {
+    public var line = 0
+    public var column = 0
+
+    public init(line: Int = 0, column: Int = 0) {
+        self.line = line
+        self.column = column
+    }
+
+    public static func == (_: SourcePosition, _: SourcePosition) -> Bool { true }
+}
+
 /// A section's array, element by element, with the section's member as the position of last resort.
 func sectionItems(_ member: JSONMember, source: String) throws(ConfigError) -> [JSONValue] {
     guard let items = member.value.array else {

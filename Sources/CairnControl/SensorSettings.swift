@@ -16,6 +16,18 @@ public struct SensorSettings: Equatable {
 
     public static let defaults = SensorSettings()
 
+    /// The first setting that needs `southbound_broker` (an mqtt input, a publish
+    /// action), as "what", line, column; nil when none does.
+    public var southboundUse: (what: String, line: Int, column: Int)? {
+        if let input = inputs.first(where: { $0.kind == .mqtt }) { return ("an \"mqtt\" input", input.position.line, input.position.column) }
+        for rule in rules {
+            if let action = rule.actions.first(where: { $0.kind == .publish }) {
+                return ("rule \"\(rule.name)\" has a \"publish\" action that", action.position.line, action.position.column)
+            }
+        }
+        return nil
+    }
+
     /// The top-level keys this type reads; the config loader leaves them to it.
     public static let keys = ["inputs", "pipelines", "rules"]
 

@@ -56,6 +56,11 @@ public struct AgentConfig {
     public var clockSyncFile: String?
     /// Seconds this boot's untrusted-clock records wait for a correction before being sent flagged.
     public var clockHoldSeconds: Double = 600
+    /// The LAN broker that "mqtt" inputs subscribe to and "publish" actions use (nil: none).
+    public var southboundBroker: BrokerURL?
+    public var southboundUsername: String?
+    public var southboundPassword: String?
+    public var southboundCAFile: String?
 
     public init(deviceID: String, dataDirectory: String) {
         self.deviceID = deviceID

@@ -8,6 +8,14 @@ public struct Reading: Equatable {
     public var value: Double
     public var unit: String
     public var time: Int64
+    /// Why the value is suspect, when a stage flagged it instead of dropping it.
+    public var quality: Quality = .good
+
+    public enum Quality: String, Equatable {
+        case good
+        /// Outside the range a `range` stage declared (action "flag").
+        case outOfRange = "out_of_range"
+    }
 
     public init(sensor: String, label: String? = nil, value: Double, unit: String, time: Int64) {
         self.sensor = sensor
@@ -27,6 +35,8 @@ public struct Reading: Equatable {
         if let label { writer.key("label"); writer.string(label) }
         writer.key("value"); writer.number(value)
         writer.key("unit"); writer.string(unit)
+        // Only suspect readings carry a quality; good ones stay as small as before.
+        if quality != .good { writer.key("quality"); writer.string(quality.rawValue) }
         writer.endObject()
         return String(decoding: writer.bytes.dropFirst().dropLast(), as: UTF8.self)
     }

@@ -43,3 +43,19 @@ public enum Text {
         return false
     }
 }
+
+extension Text {
+    /// Replaces each "{name}" in `template` with `value(name)`; names it returns nil for stay as they are.
+    public static func fill(_ template: String, _ value: (Substring) -> String?) -> String {
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}") else { break }
+            let name = rest[rest.index(after: open)..<close]
+            out += value(name) ?? String(rest[open...close])
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+}

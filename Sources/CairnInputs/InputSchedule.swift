@@ -60,6 +60,12 @@ public final class InputSchedule {
         return result
     }
 
+    /// Notes readings and failures that arrived by themselves (MQTT, HTTP) in
+    /// the same health table, so status shows every sensor the same way.
+    public func record(_ delivered: InputResult, nowWall: Int64) {
+        health.record(delivered, now: nowWall)
+    }
+
     /// Kills commands still running (agent shutdown).
     public func stop() {
         for entry in entries { entry.source.command?.stop() }

@@ -2,11 +2,13 @@ import CairnCore
 
 /// Keeps readings inside a plausible range: a sensor that reports -127 °C or
 /// 4095 counts is broken or disconnected, not cold. Out-of-range readings are
-/// dropped (and counted) or clamped to the nearest bound.
+/// dropped (and counted), clamped to the nearest bound, or passed on flagged
+/// `quality: out_of_range` so the cloud sees the fault and alarm rules ignore it.
 public struct RangeCheck: Stage {
     public enum Action: Equatable {
         case drop
         case clamp
+        case flag
     }
 
     public let minimum: Double
@@ -29,9 +31,19 @@ public struct RangeCheck: Stage {
             return
         }
         outOfRange += 1
-        guard action == .clamp, !reading.value.isNaN else { return }
-        var clamped = reading
-        clamped.value = min(max(reading.value, minimum), maximum)
-        emit(clamped)
+        // NaN cannot be written as JSON: it is dropped whatever the action.
+        guard !reading.value.isNaN else { return }
+        switch action {
+        case .drop:
+            return
+        case .clamp:
+            var clamped = reading
+            clamped.value = min(max(reading.value, minimum), maximum)
+            emit(clamped)
+        case .flag:
+            var flagged = reading
+            flagged.quality = .outOfRange
+            emit(flagged)
+        }
     }
 }

@@ -21,7 +21,8 @@ public struct RuleSet {
 
     /// Evaluates a reading against every rule matching its sensor.
     public mutating func evaluate(_ reading: Reading, emit: (AlarmTransition) -> Void) {
-        guard !rules.isEmpty else { return }
+        // A value flagged out of range is a sensor fault, not a process condition.
+        guard !rules.isEmpty, reading.quality == .good else { return }
         for slot in slots[reading.sensor] ?? instantiate(for: reading.sensor) {
             let rule = rules[entries[slot].rule]
             if let raised = entries[slot].state.observe(reading.value, at: reading.time, rule: rule) {

@@ -24,6 +24,11 @@ public struct WindowAggregate: Stage {
     }
 
     public mutating func process(_ reading: Reading, emit: (Reading) -> Void) {
+        // A flagged (suspect) value would skew the aggregates: it goes on as it is, visible but apart.
+        guard reading.quality == .good else {
+            emit(reading)
+            return
+        }
         let start = windowStart(reading.time)
         if let window, window != start { close(emit: emit) }
         window = start

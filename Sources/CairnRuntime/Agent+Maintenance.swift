@@ -76,6 +76,7 @@ extension Agent {
         status.connections = uplink.counters.connections
         status.connectFailures = uplink.counters.connectFailures
         if !uplink.counters.lastError.isEmpty { status.lastError = uplink.counters.lastError }
+        sensors.push.report(into: &status)
         do {
             try Files.writeAtomically("\(config.dataDirectory)/\(StatusReport.fileName)", status.json(), durable: false)
         } catch {

@@ -80,6 +80,7 @@ public final class Agent {
         })
         loop.deadline { [self] in uplink.nextDeadline(now: Clock.monotonicMilliseconds()) }
         loop.afterEachTurn { [self] now in uplink.tick(now: now) }
+        sensors.push.watch(on: loop)
         loop.deadline { [self] in sensors.nextDeadline(nowMonotonic: Clock.monotonicMilliseconds()) }
         loop.afterEachTurn { [self] now in pollSensors(now) }
         loop.every(max(5000, Int64(config.interval * 1000)), delay: 1000) { [self] in writeStatus() }

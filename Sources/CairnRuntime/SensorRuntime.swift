@@ -20,6 +20,8 @@ public final class SensorRuntime {
     }
 
     private let schedule: InputSchedule
+    /// The southbound broker and HTTP endpoints: readings that arrive by themselves.
+    let push: PushInputs
     private var pipelines: SensorPipelines
     private var rules: RuleSet
     private let actions: [String: [ActionSettings]]
@@ -28,10 +30,13 @@ public final class SensorRuntime {
 
     public init(settings: SensorSettings, config: AgentConfig, nowMonotonic: Int64 = Clock.monotonicMilliseconds()) {
         let defaultInterval = Int64(config.interval * 1000)
-        schedule = InputSchedule(settings.inputs.map { input in
-            InputSchedule.Entry(source: SensorRuntime.source(input, config), interval: input.interval.map { Int64($0 * 1000) } ?? defaultInterval,
-                                accept: SensorRuntime.selection(include: input.include, exclude: input.exclude))
+        schedule = InputSchedule(settings.inputs.compactMap { input in
+            SensorRuntime.source(input, config).map { source in
+                InputSchedule.Entry(source: source, interval: input.interval.map { Int64($0 * 1000) } ?? defaultInterval,
+                                    accept: SensorRuntime.selection(include: input.include, exclude: input.exclude))
+            }
         }, nowMonotonic: nowMonotonic)
+        push = PushInputs(settings: settings, config: config)
         pipelines = SensorPipelines(settings.pipelines.map { pipeline in
             SensorPipelines.Declaration(pattern: SensorPattern(pipeline.match), stages: pipeline.stages.map(SensorRuntime.stage))
         })
@@ -44,7 +49,7 @@ public final class SensorRuntime {
 
     /// Monotonic ms by which `poll` should next be called.
     public func nextDeadline(nowMonotonic: Int64) -> Int64 {
-        let next = schedule.nextDeadline(nowMonotonic: nowMonotonic)
+        let next = min(schedule.nextDeadline(nowMonotonic: nowMonotonic), push.nextDeadline(nowMonotonic: nowMonotonic))
         return background.count > 0 ? min(next, nowMonotonic + InputSchedule.commandPollInterval) : next
     }
 
@@ -52,7 +57,14 @@ public final class SensorRuntime {
     /// alarm actions, collects finished children. Cheap when nothing is due.
     public func poll(nowWall: Int64, nowMonotonic: Int64) -> Output {
         var output = Output()
-        let input = schedule.poll(nowWall: nowWall, nowMonotonic: nowMonotonic)
+        push.tick(nowMonotonic: nowMonotonic)
+        var input = schedule.poll(nowWall: nowWall, nowMonotonic: nowMonotonic)
+        let delivered = push.take()
+        if !delivered.readings.isEmpty || !delivered.failures.isEmpty {
+            schedule.record(delivered, nowWall: nowWall)
+            input.readings += delivered.readings
+            input.failures += delivered.failures
+        }
         output.failures = input.failures
         var transitions: [AlarmTransition] = []
         for reading in input.readings {
@@ -100,6 +112,7 @@ public final class SensorRuntime {
     public func stop() {
         schedule.stop()
         background.stop()
+        push.stop()
     }
 
     private func runActions(for transition: AlarmTransition, nowMonotonic: Int64) {
@@ -107,6 +120,10 @@ public final class SensorRuntime {
             let wanted = action.on == .both || (action.on == .raised) == transition.raised
             guard wanted else { continue }
             let rule = transition.rule
+            if action.kind == .publish {
+                publish(action, for: transition)
+                continue
+            }
             let environment = [
                 "CAIRN_ALARM_RULE=\(rule.name)", "CAIRN_ALARM_SENSOR=\(transition.sensor)",
                 "CAIRN_ALARM_STATE=\(transition.raised ? "raised" : "cleared")",
@@ -120,10 +137,42 @@ public final class SensorRuntime {
         }
     }
 
+    /// A publish action on the southbound broker: the payload template filled
+    /// in, or the alarm as a JSON object. Queued for the reconnect when the broker is away.
+    private func publish(_ action: ActionSettings, for transition: AlarmTransition) {
+        guard let southbound = push.southbound else { return }
+        let rule = transition.rule
+        let state = transition.raised ? "raised" : "cleared"
+        let payload: String
+        if let template = action.payload {
+            let values = [
+                "rule": rule.name, "sensor": transition.sensor, "state": state, "value": Numbers.format(transition.value),
+                "threshold": Numbers.format(rule.threshold), "severity": rule.severity,
+            ]
+            payload = Text.fill(template) { values[String($0)] }
+        } else {
+            var w = JSONWriter()
+            w.beginObject()
+            w.key("rule"); w.string(rule.name)
+            w.key("sensor"); w.string(transition.sensor)
+            w.key("state"); w.string(state)
+            w.key("value"); w.number(transition.value)
+            w.key("threshold"); w.number(rule.threshold)
+            w.key("severity"); w.string(rule.severity)
+            w.key("time"); w.string(Clock.rfc3339(transition.time))
+            w.endObject()
+            payload = w.text
+        }
+        southbound.publish(topic: action.topic, payload: Array(payload.utf8), qos: Int32(action.qos), retain: action.retain)
+        Log.info("alarm \(rule.name) \(state): published to \(action.topic)")
+    }
+
     // MARK: settings → the pipeline and input types
 
-    static func source(_ input: InputSettings, _ config: AgentConfig) -> InputSource {
+    /// The polled source of an input; nil for inputs that deliver by themselves (mqtt, http).
+    static func source(_ input: InputSettings, _ config: AgentConfig) -> InputSource? {
         switch input.kind {
+        case .mqtt, .http: return nil
         case .hwmon: return .hwmon(HwmonInput(sysfsRoot: config.sysfsRoot))
         case .thermal: return .thermal(ThermalInput(sysfsRoot: config.sysfsRoot))
         case .health: return .health(HealthInput(procRoot: config.procRoot, dataDirectory: config.dataDirectory))
@@ -146,8 +195,9 @@ public final class SensorRuntime {
         switch settings {
         case .scale(let factor, let offset):
             return .scale(ScaleOffset(factor: factor, offset: offset))
-        case .range(let minimum, let maximum, let clamp):
-            return .range(RangeCheck(minimum: minimum ?? -.infinity, maximum: maximum ?? .infinity, action: clamp ? .clamp : .drop))
+        case .range(let minimum, let maximum, let action):
+            let onOutside: RangeCheck.Action = action == "clamp" ? .clamp : action == "flag" ? .flag : .drop
+            return .range(RangeCheck(minimum: minimum ?? -.infinity, maximum: maximum ?? .infinity, action: onOutside))
         case .deadband(let absolute, let percent, let heartbeat):
             return .deadband(Deadband(absolute: absolute, percent: percent, heartbeat: Int64(heartbeat * 1000)))
         case .rateLimit(let period):

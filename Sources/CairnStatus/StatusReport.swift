@@ -33,6 +33,15 @@ public struct StatusReport {
     public var failingSensors: [String] = []
     public var connections: Int64 = 0
     public var connectFailures: Int64 = 0
+    /// The southbound (LAN) broker: "online"/"offline", or "" when none is configured.
+    public var southbound: String = ""
+    public var southboundMessages: Int64 = 0
+    public var southboundMessagesRejected: Int64 = 0
+    public var alarmActionsPublished: Int64 = 0
+    /// HTTP ingest: requests taken and refused (4xx), and endpoints that could not listen.
+    public var httpRequestsAccepted: Int64 = 0
+    public var httpRequestsRejected: Int64 = 0
+    public var httpErrors: [String] = []
 
     public init() {}
 
@@ -76,6 +85,20 @@ public struct StatusReport {
         w.endArray()
         w.key("connections"); w.integer(connections)
         w.key("connect_failures"); w.integer(connectFailures)
+        if !southbound.isEmpty {
+            w.key("southbound"); w.string(southbound)
+            w.key("southbound_messages"); w.integer(southboundMessages)
+            w.key("southbound_messages_rejected"); w.integer(southboundMessagesRejected)
+            w.key("alarm_actions_published"); w.integer(alarmActionsPublished)
+        }
+        if httpRequestsAccepted + httpRequestsRejected > 0 || !httpErrors.isEmpty {
+            w.key("http_requests_accepted"); w.integer(httpRequestsAccepted)
+            w.key("http_requests_rejected"); w.integer(httpRequestsRejected)
+            w.key("http_errors")
+            w.beginArray()
+            for error in httpErrors { w.string(error) }
+            w.endArray()
+        }
         w.endObject()
         return w.text + "\n"
     }

@@ -1,17 +1,13 @@
-import CMosquitto
+import CairnMQTT
 import CSystem
 import CairnCore
 import CairnQueue
 
-/// Moves queued records to the broker. Owns the MQTT session, reconnects with
-/// backoff, keeps a window of QoS 1 messages in flight, and deletes records
-/// from the queue only when the PUBACK for the message carrying them arrives.
+/// Moves queued records to the broker. Its `MQTTLink` keeps the connection
+/// (backoff, keepalive); the uplink keeps a window of QoS 1 messages in flight
+/// and deletes records from the queue only when the PUBACK for the message
+/// carrying them arrives.
 public final class Uplink {
-    public enum State: Equatable {
-        case waiting(untilMonotonic: Int64)
-        case connecting(sinceMonotonic: Int64)
-        case online
-    }
 
     public struct Counters {
         public var messagesPublished: Int64 = 0
@@ -25,10 +21,8 @@ public final class Uplink {
 
     public let settings: UplinkSettings
     private let queue: DurableQueue
-    public private(set) var state: State = .waiting(untilMonotonic: 0)
     public private(set) var counters = Counters()
-    private var session: MQTTSession?
-    private var backoff: Backoff
+    private let link: MQTTLink
     /// Message id → what it carries.
     private var inflight: [Int32: Sent] = [:]
     /// Sequences whose PUBACK arrived, not yet deleted (see flushAcknowledged).
@@ -42,7 +36,6 @@ public final class Uplink {
     private var failuresWhileOffline = 0
     private var cursors = DrainCursors()
     private var pacer: Pacer
-    private var lastMisc: Int64 = 0
     /// While the clock is untrusted, this boot's records wait for correction.
     public var holdBoot: String? {
         didSet {
@@ -56,7 +49,7 @@ public final class Uplink {
     public init(settings: UplinkSettings, queue: DurableQueue) {
         self.settings = settings
         self.queue = queue
-        self.backoff = Backoff(minimum: settings.reconnectMin, maximum: settings.reconnectMax)
+        self.link = MQTTLink(settings: settings.link(will: Uplink.statePayload(online: false, now: nil, device: settings.clientID)))
         self.pacer = Pacer(perSecond: settings.backfillPerSecond)
         self.bucket = TokenBucket(bytesPerSecond: settings.maxBytesPerSecond)
         self.offlineSince = Clock.monotonicMilliseconds()
@@ -78,130 +71,73 @@ public final class Uplink {
         return taken
     }
 
-    public var isOnline: Bool { state == .online }
+    public var state: MQTTLink.State { link.state }
+    public var isOnline: Bool { link.isOnline }
     public var inflightMessages: Int { inflight.count }
 
     /// The socket and the poll events wanted on it, when connected or connecting.
-    public var pollRequest: (fd: Int32, events: Int16)? {
-        guard let session, session.socket >= 0 else { return nil }
-        var events = Int16(POLLIN)
-        if session.wantsWrite { events |= Int16(POLLOUT) }
-        return (session.socket, events)
-    }
+    public var pollRequest: (fd: Int32, events: Int16)? { link.pollRequest }
 
     /// Earliest monotonic time at which `tick` has work to do.
     public func nextDeadline(now: Int64) -> Int64 {
-        switch state {
-        case .waiting(let until): return until
-        case .connecting(let since): return min(since + settings.connectTimeoutMilliseconds, lastMisc + 1000)
-        case .online:
-            var wake = lastMisc + 1000
-            // Early wake-ups only for a message that is waiting for its time and has room to go.
-            if inflight.count < settings.window {
-                if pacer.perSecond > 0, !cursors.backlogDone, pacer.nextAllowed > now { wake = min(wake, pacer.nextAllowed) }
-                if let parked { wake = min(wake, max(now + 1, bucket.readyAt(parked.payload.count, now: now))) }
-            }
-            return wake
+        var wake = link.nextDeadline(now: now)
+        // Early wake-ups only for a message that is waiting for its time and has room to go.
+        if link.isOnline && inflight.count < settings.window {
+            if pacer.perSecond > 0, !cursors.backlogDone, pacer.nextAllowed > now { wake = min(wake, pacer.nextAllowed) }
+            if let parked { wake = min(wake, max(now + 1, bucket.readyAt(parked.payload.count, now: now))) }
         }
+        return wake
     }
 
     public func handle(revents: Int16, now: Int64) {
-        guard let session else { return }
-        let ok = drive(now: now) { () throws(MQTTError) in
-            if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { try session.loopRead() }
-            if revents & Int16(POLLOUT) != 0 { try session.loopWrite() }
-        }
-        if ok { pump(now: now) }
-    }
-
-    /// Runs libmosquitto work, then handles what it reported (CONNACK, PUBACKs,
-    /// a disconnect); a failed call means the connection is gone. Returns
-    /// whether the session is still usable.
-    private func drive(now: Int64, _ work: () throws(MQTTError) -> Void) -> Bool {
-        var failure: MQTTError?
-        do {
-            try work()
-        } catch {
-            failure = error
-        }
+        let ok = link.handle(revents: revents, now: now)
         processEvents(now: now)
-        flushAcknowledged()
-        if let failure, session != nil { fail("connection lost: \(failure)", now: now) }
-        return failure == nil && session != nil
+        if ok { pump(now: now) }
     }
 
     /// Timers: reconnect when the backoff has passed, keepalive, connect timeout, publishing.
     public func tick(now: Int64) {
-        switch state {
-        case .waiting(let until):
-            if now >= until { startAttempt(now: now) }
-        case .connecting(let since):
-            if now - since > settings.connectTimeoutMilliseconds {
-                fail("no answer from \(settings.broker) within \(settings.connectTimeoutMilliseconds / 1000) s", now: now)
-                return
-            }
-            runMisc(now: now)
-        case .online:
-            runMisc(now: now)
-            pump(now: now)
-        }
+        link.tick(now: now)
+        processEvents(now: now)
+        pump(now: now)
     }
 
-    private func runMisc(now: Int64) {
-        guard let session, now - lastMisc >= 1000 else { return }
-        lastMisc = now
-        _ = drive(now: now) { () throws(MQTTError) in try session.loopMisc() }
-    }
-
-    private func startAttempt(now: Int64) {
-        do {
-            let fresh = try MQTTSession(clientID: settings.clientID, version: settings.version)
-            if let tls = settings.tls { try fresh.setTLS(tls) }
-            if let username = settings.username { try fresh.setCredentials(username: username, password: settings.password) }
-            try fresh.setWill(topic: settings.stateTopic, payload: statePayload(online: false, now: nil), retain: true)
-            fresh.setMaxInflight(settings.window + 1)
-            try fresh.connect(host: settings.broker.host, port: settings.broker.port, keepalive: settings.keepalive)
-            session = fresh
-            state = .connecting(sinceMonotonic: now)
-            lastMisc = now
-            Log.debug("connecting to \(settings.broker)")
-        } catch {
-            session = nil
-            fail("cannot connect to \(settings.broker): \(error)", now: now)
-        }
-    }
-
+    /// Handles what the link reported (CONNACK, PUBACKs, a lost connection),
+    /// then deletes what was acknowledged.
     private func processEvents(now: Int64) {
-        guard let session else { return }
-        for event in session.takeEvents() {
+        // Handling an event may end the connection, which reports one more.
+        var events = link.takeEvents()
+        while !events.isEmpty {
+            handleEvents(events, now: now)
+            events = link.takeEvents()
+        }
+        flushAcknowledged()
+    }
+
+    private func handleEvents(_ events: [MQTTLink.Event], now: Int64) {
+        for event in events {
             switch event {
-            case .connected(let code, let reason):
-                if code == 0 {
-                    becomeOnline(now: now)
-                } else {
-                    fail("broker \(settings.broker) refused the connection: \(reason)", now: now)
-                    return
-                }
-            case .disconnected(let code):
-                fail(code == 0 ? "disconnected" : "connection lost (\(MQTTError(code: code).message))", now: now)
-                return
+            case .online:
+                becomeOnline(now: now)
+            case .lost(let reason, let wasOnline, let retryIn):
+                lost(reason, wasOnline: wasOnline, retryIn: retryIn, now: now)
             case .published(let messageID, let reason):
-                if reason >= 0x80 {
+                guard reason < 0x80 else {
                     let topic = inflight[messageID]?.topic ?? "?"
                     // Not delivered: the records stay queued; back off instead of hot-looping.
-                    fail("broker refused the publish to \(topic): \(String(cString: mosquitto_reason_string(reason)))", now: now)
-                    return
+                    link.fail("broker refused the publish to \(topic): \(MQTTError.reasonText(reason))", now: now)
+                    continue
                 }
                 acknowledge(messageID)
+            case .message, .subscribed:
+                break
             }
         }
     }
 
     private func becomeOnline(now: Int64) {
-        state = .online
         transitions.append(.connected(downMilliseconds: now - offlineSince, failedAttempts: failuresWhileOffline))
         failuresWhileOffline = 0
-        backoff.reset()
         counters.connections += 1
         inflight.removeAll()
         parked = nil
@@ -238,7 +174,7 @@ public final class Uplink {
     /// Publishes until the in-flight window is full or nothing is waiting:
     /// events first, then live telemetry, then the backlog behind it at its pace.
     private func pump(now: Int64) {
-        guard state == .online, session != nil else { return }
+        guard link.isOnline else { return }
         while inflight.count < settings.window {
             guard let next = parked ?? nextMessage(now: now) else { return }
             guard bucket.allows(next.payload.count, now: now) else {
@@ -328,23 +264,24 @@ public final class Uplink {
     }
 
     private func publish(_ message: Outgoing, now: Int64) -> Bool {
-        guard let session else { return false }
+        guard let session = link.session else { return false }
         do {
             let messageID = try session.publish(topic: message.topic, payload: message.payload, properties: message.properties)
             inflight[messageID] = Sent(sequences: message.sequences, topic: message.topic)
             counters.messagesPublished += 1
             return true
         } catch {
-            fail("publish failed: \(error)", now: now)
+            link.fail("publish failed: \(error)", now: now)
+            processEvents(now: now)
             return false
         }
     }
 
-    private func statePayload(online: Bool, now: Int64?) -> String {
+    static func statePayload(online: Bool, now: Int64?, device: String) -> String {
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("state"); writer.string(online ? "online" : "offline")
-        writer.key("device"); writer.string(settings.clientID)
+        writer.key("device"); writer.string(device)
         writer.key("version"); writer.string(BuildInfo.version)
         writer.key("arch"); writer.string(BuildInfo.architecture)
         if let now { writer.key("time"); writer.string(Clock.rfc3339(now)) }
@@ -353,20 +290,20 @@ public final class Uplink {
     }
 
     private func publishState(online: Bool) {
-        publishRetained(settings.stateTopic, statePayload(online: online, now: Clock.wallMilliseconds()))
+        publishRetained(settings.stateTopic, Uplink.statePayload(online: online, now: Clock.wallMilliseconds(), device: settings.clientID))
     }
 
     /// Sets the metadata document; publishes it now if it changed and we are online.
     public func updateMeta(_ document: String) {
         guard document != meta else { return }
         meta = document
-        if state == .online { publishRetained(settings.metaTopic, document) }
+        if link.isOnline { publishRetained(settings.metaTopic, document) }
     }
 
     /// Current-state documents are not queued: only the latest matters, and the
     /// broker keeps it (retained) for whoever subscribes later.
     private func publishRetained(_ topic: String, _ document: String) {
-        guard let session else { return }
+        guard let session = link.session else { return }
         do {
             _ = try session.publish(topic: topic, payload: Array(document.utf8), retain: true,
                                     properties: PublishProperties(contentType: "application/json"))
@@ -375,10 +312,10 @@ public final class Uplink {
         }
     }
 
-    private func fail(_ reason: String, now: Int64) {
-        let delay = backoff.nextDelayMilliseconds()
+    /// The link dropped the connection: what was in flight stays queued and is sent again.
+    private func lost(_ reason: String, wasOnline: Bool, retryIn delay: Int64, now: Int64) {
         counters.lastError = reason
-        if state == .online {
+        if wasOnline {
             transitions.append(.lost(reason: reason))
             offlineSince = now
             failuresWhileOffline = 0
@@ -388,10 +325,8 @@ public final class Uplink {
             counters.connectFailures += 1
             Log.warning("\(reason); retrying in \(delay) ms")
         }
-        session = nil
         inflight.removeAll()
         parked = nil
-        state = .waiting(untilMonotonic: now + delay)
     }
 
     /// Clean stop: waits up to `budget` ms for in-flight messages to be
@@ -399,7 +334,7 @@ public final class Uplink {
     /// offline (a clean DISCONNECT does not trigger the Will), and disconnects.
     /// Records still unacknowledged simply stay queued for the next start.
     public func shutdown(budgetMilliseconds: Int64 = 3000) {
-        guard let session, state == .online else { self.session = nil; return }
+        guard let session = link.session, link.isOnline else { link.close(); return }
         // What is queued right now (the agent.stopped event among it) gets one last chance.
         pump(now: Clock.monotonicMilliseconds())
         publishState(online: false)
@@ -418,18 +353,13 @@ public final class Uplink {
                 switch event {
                 case .published(let messageID, let reason): if reason < 0x80 { acknowledge(messageID) }
                 case .disconnected: connected = false
-                case .connected: break
+                case .connected, .message, .subscribed: break
                 }
             }
         }
         flushAcknowledged()
-        if connected {
-            session.disconnect()
-            try? session.loopWrite()
-        }
+        if connected { link.close() }
         if !inflight.isEmpty { Log.info("\(inflight.count) messages unacknowledged at stop stay queued") }
-        self.session = nil
         inflight.removeAll()
-        state = .waiting(untilMonotonic: 0)
     }
 }

@@ -1,4 +1,5 @@
 import CairnCore
+import CairnMQTT
 
 /// What the uplink needs from the agent configuration.
 public struct UplinkSettings {
@@ -55,4 +56,20 @@ public struct UplinkSettings {
     public var eventsTopic: String { "\(topicPrefix)/events" }
     public var metaTopic: String { "\(topicPrefix)/meta" }
     public var healthTopic: String { "\(topicPrefix)/health" }
+
+    /// The connection part, with the retained state's offline document as the Will.
+    func link(will: String) -> MQTTLinkSettings {
+        var link = MQTTLinkSettings(broker: broker, clientID: clientID)
+        link.version = version
+        link.tls = tls
+        link.username = username
+        link.password = password
+        link.keepalive = keepalive
+        link.reconnectMin = reconnectMin
+        link.reconnectMax = reconnectMax
+        link.connectTimeoutMilliseconds = connectTimeoutMilliseconds
+        link.will = (stateTopic, will, true)
+        link.maxInflight = window + 1
+        return link
+    }
 }

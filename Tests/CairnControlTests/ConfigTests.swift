@@ -71,6 +71,20 @@ import CairnTestSupport
         #expect(error(["--config", dir.file("a.json")]) == "\(dir.file("a.json")):1:1: the config file must hold a JSON object, not an array")
     }
 
+    @Test func lanSettingsNeedTheSouthboundBroker() throws {
+        let dir = TemporaryDirectory()
+        dir.write("lan.json", "{\n  \"inputs\": [\n    {\"type\": \"mqtt\", \"topic\": \"lan/#\"}\n  ]\n}")
+        #expect(error(["--config", dir.file("lan.json")]) ==
+                "\(dir.file("lan.json")):3:6: an \"mqtt\" input needs southbound_broker (the LAN broker), which is not set")
+        let config = try load(["--config", dir.file("lan.json"), "--southbound-broker", "mqtt://127.0.0.1:1884"])
+        #expect(config.southboundBroker == BrokerURL(tls: false, host: "127.0.0.1", port: 1884))
+        dir.write("act.json", #"{"southbound_broker": "mqtt://127.0.0.1", "rules": [{"name": "r", "match": "*", "above": 1, "actions": [{"type": "publish", "topic": "a/b"}]}]}"#)
+        #expect(try load(["--config", dir.file("act.json")]).southboundBroker?.port == 1883)
+        dir.write("noact.json", #"{"rules": [{"name": "r", "match": "*", "above": 1, "actions": [{"type": "publish", "topic": "a/b"}]}]}"#)
+        #expect(error(["--config", dir.file("noact.json")]) ==
+                "\(dir.file("noact.json")):1:65: rule \"r\" has a \"publish\" action that needs southbound_broker (the LAN broker), which is not set")
+    }
+
     @Test func badFlagsGiveOneLineErrors() {
         #expect(error(["--broker", "http://x"]) == "--broker: \"http://x\" is not an mqtt:// or mqtts:// URL")
         #expect(error(["--interval", "0"]) == "--interval: 0 is outside 0.01…86400")

@@ -66,7 +66,7 @@ import CairnCore
         #expect(settings.inputs[4].path == "/run/ups.env")
         #expect(settings.pipelines[0].stages == [
             .scale(factor: 1.8, offset: 32),
-            .range(minimum: -40, maximum: 250, clamp: true),
+            .range(minimum: -40, maximum: 250, action: "clamp"),
             .spike(maxRate: 5, confirmations: 3),
             .deadband(absolute: 0.5, percent: 0, heartbeat: 300),
             .rateLimit(period: 10),
@@ -92,7 +92,7 @@ import CairnCore
         #expect(error("{\n  \"inputs\": [\n    {\"type\": \"hwmon\",\n     \"intreval\": 5}\n  ]\n}") ==
                 "c.json:4:6: input 1: unknown setting \"intreval\"")
         #expect(error("{\"inputs\": [{\"type\": \"modbus\"}]}") ==
-                "c.json:1:14: input 1: type: unknown type \"modbus\" (expected hwmon, thermal, health, iio, w1, command or file)")
+                "c.json:1:14: input 1: type: unknown type \"modbus\" (expected hwmon, thermal, health, iio, w1, command, file, mqtt or http)")
         #expect(error("{\"inputs\": [{\"type\": \"command\", \"name\": \"x\"}]}") == "c.json:1:14: input 1: \"run\" is required")
         #expect(error("{\"inputs\": [{\"type\": \"hwmon\", \"interval\": 0}]}") == "c.json:1:31: input 1: interval: 0 is outside 0.01…86400")
         #expect(error("{\"inputs\": {\"type\": \"hwmon\"}}") == "c.json:1:2: inputs must be an array, not an object")
@@ -135,7 +135,54 @@ import CairnCore
                 "c.json:1:52: rule 1: severity: expected \"info\", \"warning\" or \"critical\"")
         #expect(error(#"{"rules": [{"name": "r", "match": "*", "above": 1, "actions": [{"on": "raised"}]}]}"#) ==
                 "c.json:1:65: rule \"r\" action 1: \"run\" is required")
-        #expect(error(#"{"rules": [{"name": "r", "match": "*", "above": 1, "actions": [{"type": "publish", "run": "x"}]}]}"#) ==
-                "c.json:1:65: rule \"r\" action 1: type: unsupported action type \"publish\" (only \"command\" for now)")
+        #expect(error(#"{"rules": [{"name": "r", "match": "*", "above": 1, "actions": [{"type": "mail", "run": "x"}]}]}"#) ==
+                "c.json:1:65: rule \"r\" action 1: type: unknown action type \"mail\" (expected command or publish)")
+        #expect(error(#"{"rules": [{"name": "r", "match": "*", "above": 1, "actions": [{"type": "publish", "topic": "lan/+/set"}]}]}"#) ==
+                "c.json:1:84: rule \"r\" action 1: topic: not a valid topic to publish to")
+        #expect(error(#"{"rules": [{"name": "r", "match": "*", "above": 1, "actions": [{"type": "publish", "topic": "a", "qos": 3}]}]}"#) ==
+                "c.json:1:98: rule \"r\" action 1: qos: 3 is outside 0…2")
+    }
+
+    @Test func lanInputsAndPublishActionsParse() throws {
+        let settings = try parse("""
+            {
+              "inputs": [
+                {"type": "mqtt", "topic": "lan/+/state", "sensor": "lan/{1}", "fields": ["temp", "env.rh"], "unit": "C", "units": {"env.rh": "%"}},
+                {"type": "http", "port": 8088, "token": "0123456789abcdef", "bind": "0.0.0.0", "max_body_bytes": 4096, "name": "plc"}
+              ],
+              "rules": [{"name": "hot", "match": "lan/*/temp", "above": 30, "clear": 28, "actions": [
+                {"type": "publish", "topic": "lan/fan/set", "payload": "{state} {value}", "on": "both", "qos": 0, "retain": true}
+              ]}]
+            }
+            """)
+        let mqtt = settings.inputs[0]
+        #expect(mqtt.kind == .mqtt && mqtt.topic == "lan/+/state" && mqtt.sensor == "lan/{1}")
+        #expect(mqtt.fields == ["temp", "env.rh"] && mqtt.unit == "C" && mqtt.units == ["env.rh": "%"])
+        let http = settings.inputs[1]
+        #expect(http.kind == .http && http.port == 8088 && http.bind == "0.0.0.0" && http.maxBodyBytes == 4096 && http.name == "plc")
+        #expect(http.token == "0123456789abcdef")
+        let action = settings.rules[0].actions[0]
+        #expect(action.kind == .publish && action.topic == "lan/fan/set" && action.payload == "{state} {value}")
+        #expect(action.on == .both && action.qos == 0 && action.retain)
+        #expect(settings.southboundUse?.line == 3)
+        #expect(try parse(#"{"inputs": [{"type": "http"}]}"#).inputs[0].bind == "127.0.0.1")
+        #expect(try parse(#"{"inputs": [{"type": "hwmon"}]}"#).southboundUse == nil)
+    }
+
+    @Test func lanInputErrors() {
+        #expect(error(#"{"inputs": [{"type": "http", "bind": "0.0.0.0"}]}"#) ==
+                "c.json:1:30: input 1: bind: listening on 0.0.0.0 needs a \"token\"; without one, bind to 127.0.0.1 or ::1")
+        #expect(error(#"{"inputs": [{"type": "http", "token": "short"}]}"#) ==
+                "c.json:1:30: input 1: token: must be at least 16 characters")
+        #expect(error(#"{"inputs": [{"type": "http", "bind": "gateway.local"}]}"#) ==
+                "c.json:1:30: input 1: bind: expected an IPv4 or IPv6 address such as 127.0.0.1 or ::1")
+        #expect(error(#"{"inputs": [{"type": "mqtt", "topic": "lan/#/x"}]}"#) ==
+                "c.json:1:30: input 1: topic: not a valid MQTT topic filter ('+' and '#' must be whole levels, '#' last)")
+        #expect(error(#"{"inputs": [{"type": "mqtt", "topic": "a", "interval": 5}]}"#) ==
+                "c.json:1:44: input 1: interval: an mqtt input has no interval: devices publish when they do")
+        #expect(error(#"{"inputs": [{"type": "mqtt", "topic": "a", "include": "x"}]}"#) ==
+                "c.json:1:44: input 1: include: not for mqtt inputs: their readings are chosen by topic and fields")
+        #expect(error(#"{"pipelines": [{"match": "*", "stages": [{"type": "range", "max": 1, "action": "mark"}]}]}"#) ==
+                "c.json:1:70: pipeline 1 (\"*\") stage 1: action: expected \"drop\", \"clamp\" or \"flag\"")
     }
 }

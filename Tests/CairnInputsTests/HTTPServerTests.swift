@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import CairnCore
+import CairnTestSupport
 @testable import CairnInputs
 
 // The server under test runs in its own poll() loop on a background thread, the way the
@@ -31,11 +33,11 @@ private final class RunningServer: @unchecked Sendable {
     /// The agent's contract: run() when the descriptor is readable or the deadline passed.
     private func loop() {
         while !lock.withLock({ stopping }) {
-            let now = monotonicMilliseconds()
+            let now = Clock.monotonicMilliseconds()
             let deadline = server.nextDeadline(nowMonotonic: now)
             var fd = pollfd(fd: server.descriptor, events: Int16(POLLIN), revents: 0)
             _ = poll(&fd, 1, Int32(max(0, min(deadline - now, 50))))
-            if fd.revents != 0 || monotonicMilliseconds() >= deadline { server.run() }
+            if fd.revents != 0 || Clock.monotonicMilliseconds() >= deadline { server.run() }
         }
         finished.signal()
     }
@@ -44,56 +46,6 @@ private final class RunningServer: @unchecked Sendable {
         lock.withLock { stopping = true }
         finished.wait()
     }
-}
-
-private func monotonicMilliseconds() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-}
-
-/// A loopback TCP client that writes the given pieces (pausing between them, so they
-/// arrive as separate reads) and returns everything the server sent until it closed.
-private func exchange(port: Int, _ pieces: [String], pause: TimeInterval = 0.05) throws -> String {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw POSIXError(.EIO) }
-    defer { close(fd) }
-    var timeout = timeval(tv_sec: 10, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-    for (index, piece) in pieces.enumerated() {
-        if index > 0 { Thread.sleep(forTimeInterval: pause) }
-        // MSG_NOSIGNAL: the server may close early (413), and SIGPIPE would end the test run.
-        _ = Array(piece.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-    var received: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if count <= 0 { break }
-        received += buffer[0..<count]
-    }
-    return String(decoding: received, as: UTF8.self)
-}
-
-/// Status code, lower-cased header names, body.
-private func parse(_ response: String) -> (status: Int, headers: [String: String], body: String) {
-    let parts = response.components(separatedBy: "\r\n\r\n")
-    let lines = parts[0].components(separatedBy: "\r\n")
-    let status = lines.first.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
-    var headers: [String: String] = [:]
-    for line in lines.dropFirst() {
-        guard let colon = line.firstIndex(of: ":") else { continue }
-        headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-    }
-    return (status, headers, parts.dropFirst().joined(separator: "\r\n\r\n"))
 }
 
 private func chunked(_ pieces: [String]) -> [String] {
@@ -119,7 +71,7 @@ private func chunked(_ pieces: [String]) -> [String] {
             + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
         let bytes = Array(body.utf8)
         let pieces = [head, String(decoding: bytes[..<10], as: UTF8.self), String(decoding: bytes[10...], as: UTF8.self)]
-        let response = parse(try exchange(port: running.server.port, pieces))
+        let response = LoopbackHTTP.parse(try LoopbackHTTP.exchange(port: running.server.port, pieces))
         #expect(response.status == 401)
         #expect(response.body == "{\"got\":\(bytes.count)}")
         #expect(response.headers["www-authenticate"] == "Bearer realm=\"cairn\"")
@@ -140,7 +92,7 @@ private func chunked(_ pieces: [String]) -> [String] {
         defer { running.stop() }
         let chunks = ["{\"a\":", String(repeating: "x", count: 300), "\"end\"}"]
         let head = "POST /in HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-        let response = parse(try exchange(port: running.server.port, [head] + chunked(chunks)))
+        let response = LoopbackHTTP.parse(try LoopbackHTTP.exchange(port: running.server.port, [head] + chunked(chunks)))
         #expect(response.status == 202)
         #expect(response.headers["content-type"] == "text/plain")
         #expect(response.body == chunks.joined())
@@ -150,7 +102,7 @@ private func chunked(_ pieces: [String]) -> [String] {
     @Test func requestWithoutBody() throws {
         let running = try RunningServer { _ in HTTPResponse(status: 404, body: "{\"error\":\"no such path\"}") }
         defer { running.stop() }
-        let response = parse(try exchange(port: running.server.port, ["GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"]))
+        let response = LoopbackHTTP.parse(try LoopbackHTTP.exchange(port: running.server.port, ["GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"]))
         #expect(response.status == 404)
         #expect(response.body == "{\"error\":\"no such path\"}")
         #expect(running.requests.first?.body == [])
@@ -163,7 +115,7 @@ private func chunked(_ pieces: [String]) -> [String] {
         defer { running.stop() }
         let head = "POST /in HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5000\r\n\r\n"
         // Only the headers are sent: the 413 must come without the server waiting for the body.
-        let response = parse(try exchange(port: running.server.port, [head]))
+        let response = LoopbackHTTP.parse(try LoopbackHTTP.exchange(port: running.server.port, [head]))
         #expect(response.status == 413)
         #expect(response.body == "{\"too\":\"large\"}")
         let seen = try #require(running.requests.first)
@@ -179,7 +131,7 @@ private func chunked(_ pieces: [String]) -> [String] {
         defer { running.stop() }
         let head = "POST /in HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         let chunks = Array(repeating: String(repeating: "y", count: 400), count: 5)
-        let response = parse(try exchange(port: running.server.port, [head] + chunked(chunks)))
+        let response = LoopbackHTTP.parse(try LoopbackHTTP.exchange(port: running.server.port, [head] + chunked(chunks)))
         #expect(response.status == 413)
         #expect(response.body == "{\"error\":\"body over 1000 bytes\"}")
         #expect(running.requests.count == 1)
@@ -192,7 +144,7 @@ private func chunked(_ pieces: [String]) -> [String] {
         defer { running.stop() }
         let body = String(repeating: "z", count: 1000)
         let head = "POST /in HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n"
-        let response = parse(try exchange(port: running.server.port, [head, body]))
+        let response = LoopbackHTTP.parse(try LoopbackHTTP.exchange(port: running.server.port, [head, body]))
         #expect(response.status == 200)
         #expect(response.body == "1000")
     }
@@ -233,7 +185,7 @@ private func chunked(_ pieces: [String]) -> [String] {
         let running = try RunningServer(timeoutSeconds: 1)
         defer { running.stop() }
         let started = Date()
-        let response = try exchange(port: running.server.port, ["GET / HTTP/1.1\r\n"])   // never finished
+        let response = try LoopbackHTTP.exchange(port: running.server.port, ["GET / HTTP/1.1\r\n"])   // never finished
         #expect(response.isEmpty)
         #expect(Date().timeIntervalSince(started) < 5)
         #expect(running.requests.isEmpty)

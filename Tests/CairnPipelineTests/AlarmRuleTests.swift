@@ -23,6 +23,15 @@ import CairnCore
         #expect(out == ["raised hot thermal/cpu 81 @2", "cleared hot thermal/cpu 74.9 @7", "raised hot thermal/cpu 80.5 @8"])
     }
 
+    @Test func readingsFlaggedOutOfRangeNeitherRaiseNorClear() {
+        var broken = reading(4095, at: 1, sensor: "thermal/cpu")
+        broken.quality = .outOfRange
+        var recovered = reading(20, at: 3, sensor: "thermal/cpu")
+        recovered.quality = .outOfRange
+        let out = run([hot], [broken, reading(85, at: 2, sensor: "thermal/cpu"), recovered, reading(70, at: 4, sensor: "thermal/cpu")])
+        #expect(out == ["raised hot thermal/cpu 85 @2", "cleared hot thermal/cpu 70 @4"])
+    }
+
     @Test func belowRules() {
         let cold = AlarmRule(name: "cold", pattern: SensorPattern("w1/*"), direction: .below, threshold: 2, clear: 4, severity: "critical")
         let out = run([cold], [reading(5, at: 0, sensor: "w1/28-1"), reading(1.5, at: 1, sensor: "w1/28-1"),

@@ -15,6 +15,16 @@ import CairnCore
         #expect(stage.outOfRange == 3)
     }
 
+    @Test func flagsOutOfRangeReadingsAndPassesThemOn() {
+        var stage = RangeCheck(minimum: 0, maximum: 100, action: .flag)
+        let out = stage.run([reading(-3), reading(50), reading(140), reading(.nan)])
+        #expect(out.map(\.value) == [-3, 50, 140])
+        #expect(out.map(\.quality) == [.outOfRange, .good, .outOfRange])
+        #expect(stage.outOfRange == 3)
+        #expect(out[0].fragment.contains("\"quality\":\"out_of_range\""))
+        #expect(!out[1].fragment.contains("quality"))
+    }
+
     @Test func oneSidedRange() {
         var stage = RangeCheck(maximum: 10)
         #expect(stage.run([reading(-1e9), reading(11)]).map(\.value) == [-1e9])

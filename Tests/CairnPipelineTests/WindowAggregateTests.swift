@@ -14,6 +14,15 @@ import CairnCore
         #expect(closed.map(\.unit) == ["C", "C", "C", "", "C"])
     }
 
+    @Test func flaggedReadingsPassThroughOutsideTheAggregates() {
+        var stage = WindowAggregate(length: 60_000, functions: [.max, .count])
+        var suspect = reading(4095, at: 1_000)
+        suspect.quality = .outOfRange
+        let passed = stage.run([reading(3, at: 0), suspect, reading(5, at: 2_000)])
+        #expect(passed == [suspect])
+        #expect(stage.runTick(now: 60_000).map(\.value) == [5, 2])
+    }
+
     @Test func aTickClosesTheWindowWhenTheSensorFallsSilent() {
         var stage = WindowAggregate(length: 10_000, functions: [.mean, .count])
         _ = stage.run([reading(2, at: 1_000), reading(4, at: 2_000)])

@@ -1,5 +1,6 @@
 import Testing
 import CairnCore
+import CairnMQTT
 import CairnQueue
 @testable import CairnUplink
 

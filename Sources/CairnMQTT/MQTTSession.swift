@@ -11,6 +11,10 @@ public enum MQTTEvent: Equatable {
     /// MQTT 5 reason codes of 0x80 and above mean it was not accepted
     /// (0x87 not authorized: an ACL denies the topic); MQTT 3.1.1 always says 0.
     case published(messageID: Int32, reasonCode: Int32)
+    /// A message arrived on a subscription.
+    case message(topic: String, payload: [UInt8])
+    /// The broker answered a SUBSCRIBE: granted QoS per filter (0x80 and above: refused).
+    case subscribed(messageID: Int32, granted: [Int32])
 }
 
 public enum MQTTVersion: String {
@@ -92,6 +96,23 @@ public final class MQTTSession {
             mosquitto_publish_callback_set(created) { _, context, messageID in
                 MQTTSession.from(context).events.append(.published(messageID: messageID, reasonCode: 0))
             }
+        }
+        registerSubscriberCallbacks(created)
+    }
+
+    private func registerSubscriberCallbacks(_ created: OpaquePointer) {
+        // The plain callbacks serve both protocol versions; properties are not needed here.
+        mosquitto_message_callback_set(created) { _, context, message in
+            guard let message, let topic = message.pointee.topic else { return }
+            let count = Int(message.pointee.payloadlen)
+            let payload = count > 0 && message.pointee.payload != nil
+                ? Array(UnsafeRawBufferPointer(start: message.pointee.payload, count: count)) : []
+            MQTTSession.from(context).events.append(.message(topic: String(cString: topic), payload: payload))
+        }
+        mosquitto_subscribe_callback_set(created) { _, context, messageID, count, granted in
+            var list: [Int32] = []
+            if let granted { for index in 0..<Int(count) { list.append(granted[index]) } }
+            MQTTSession.from(context).events.append(.subscribed(messageID: messageID, granted: list))
         }
     }
 
@@ -181,6 +202,30 @@ public final class MQTTSession {
         }
         try check(code)
         return messageID
+    }
+
+    /// Subscribes to a topic filter; the SUBACK arrives as a `.subscribed` event.
+    public func subscribe(_ filter: String, qos: Int32) throws(MQTTError) -> Int32 {
+        var messageID: Int32 = 0
+        try check(filter.withCString { mosquitto_subscribe(handle, &messageID, $0, qos) })
+        return messageID
+    }
+
+    /// Whether `topic` matches the subscription filter `filter` (`+`, `#`).
+    public static func topic(_ topic: String, matches filter: String) -> Bool {
+        var result = false
+        _ = filter.withCString { f in topic.withCString { mosquitto_topic_matches_sub(f, $0, &result) } }
+        return result
+    }
+
+    /// Whether `filter` is a valid subscription filter (`+` and `#` whole levels, `#` last).
+    public static func isValidFilter(_ filter: String) -> Bool {
+        !filter.isEmpty && filter.withCString { mosquitto_sub_topic_check($0) } == MOSQ_ERR_SUCCESS.rawValue
+    }
+
+    /// Whether `topic` is a valid topic to publish to (no wildcards).
+    public static func isValidTopic(_ topic: String) -> Bool {
+        !topic.isEmpty && topic.withCString { mosquitto_pub_topic_check($0) } == MOSQ_ERR_SUCCESS.rawValue
     }
 
     public func disconnect() {

@@ -15,5 +15,10 @@ public struct MQTTError: Error, CustomStringConvertible {
         self.message = message
     }
 
+    /// The text of an MQTT 5 reason code (CONNACK, PUBACK, SUBACK).
+    public static func reasonText(_ code: Int32) -> String {
+        String(cString: mosquitto_reason_string(code))
+    }
+
     public var description: String { "\(message) (mosquitto error \(code))" }
 }

@@ -1,0 +1,188 @@
+import CSystem
+import CairnCore
+
+/// Who to connect to and how: everything an `MQTTLink` needs.
+public struct MQTTLinkSettings {
+    public var broker: BrokerURL
+    public var clientID: String
+    public var version: MQTTVersion = .v5
+    public var tls: MQTTTLS?
+    public var username: String?
+    public var password: String?
+    public var keepalive: Int = 30
+    public var reconnectMin: Double = 1
+    public var reconnectMax: Double = 60
+    public var connectTimeoutMilliseconds: Int64 = 30_000
+    /// The Last Will: topic, payload, retained.
+    public var will: (topic: String, payload: String, retain: Bool)?
+    public var maxInflight: Int = 20
+
+    public init(broker: BrokerURL, clientID: String) {
+        self.broker = broker
+        self.clientID = clientID
+    }
+}
+
+/// One broker connection kept up from the poll loop: a fresh `MQTTSession` per
+/// attempt, jittered backoff between attempts, a connect timeout and keepalive
+/// pings. What it cannot decide itself (PUBACKs, messages) goes to the owner as
+/// `Event`s; the owner may end a connection with `fail`.
+public final class MQTTLink {
+    public enum State: Equatable {
+        case waiting(untilMonotonic: Int64)
+        case connecting(sinceMonotonic: Int64)
+        case online
+    }
+
+    public enum Event: Equatable {
+        /// CONNACK accepted: subscribe and publish from here.
+        case online
+        /// The connection ended (`wasOnline`) or could not be made; the next
+        /// attempt is due in `retryIn` ms.
+        case lost(reason: String, wasOnline: Bool, retryIn: Int64)
+        case published(messageID: Int32, reasonCode: Int32)
+        case message(topic: String, payload: [UInt8])
+        case subscribed(messageID: Int32, granted: [Int32])
+    }
+
+    public let settings: MQTTLinkSettings
+    public private(set) var state: State = .waiting(untilMonotonic: 0)
+    /// The session while connecting or online; publish through it when online.
+    public private(set) var session: MQTTSession?
+    private var backoff: Backoff
+    private var lastMisc: Int64 = 0
+    private var events: [Event] = []
+
+    public init(settings: MQTTLinkSettings) {
+        self.settings = settings
+        backoff = Backoff(minimum: settings.reconnectMin, maximum: settings.reconnectMax)
+    }
+
+    public var isOnline: Bool { state == .online }
+
+    /// Hands over what happened since the last call.
+    public func takeEvents() -> [Event] {
+        let taken = events
+        events.removeAll()
+        return taken
+    }
+
+    /// The socket and the poll events wanted on it, when connected or connecting.
+    public var pollRequest: (fd: Int32, events: Int16)? {
+        guard let session, session.socket >= 0 else { return nil }
+        return (session.socket, Int16(session.wantsWrite ? POLLIN | POLLOUT : POLLIN))
+    }
+
+    /// Earliest monotonic time at which `tick` has work to do.
+    public func nextDeadline(now: Int64) -> Int64 {
+        switch state {
+        case .waiting(let until): return until
+        case .connecting(let since): return min(since + settings.connectTimeoutMilliseconds, lastMisc + 1000)
+        case .online: return lastMisc + 1000
+        }
+    }
+
+    /// Socket readiness from poll(). Returns whether the session is still usable.
+    @discardableResult
+    public func handle(revents: Int16, now: Int64) -> Bool {
+        guard let session else { return false }
+        return drive(now: now) { () throws(MQTTError) in
+            if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { try session.loopRead() }
+            if revents & Int16(POLLOUT) != 0 { try session.loopWrite() }
+        }
+    }
+
+    /// Timers: the next attempt once the backoff has passed, the connect timeout, keepalive.
+    public func tick(now: Int64) {
+        switch state {
+        case .waiting(let until):
+            if now >= until { startAttempt(now: now) }
+        case .connecting(let since):
+            if now - since > settings.connectTimeoutMilliseconds {
+                fail("no answer from \(settings.broker) within \(settings.connectTimeoutMilliseconds / 1000) s", now: now)
+                return
+            }
+            runMisc(now: now)
+        case .online:
+            runMisc(now: now)
+        }
+    }
+
+    /// Runs libmosquitto work and turns what it reported into events; a failed
+    /// call means the connection is gone. Returns whether the session is still usable.
+    public func drive(now: Int64, _ work: () throws(MQTTError) -> Void) -> Bool {
+        guard let session else { return false }
+        var failure: MQTTError?
+        do {
+            try work()
+        } catch {
+            failure = error
+        }
+        for event in session.takeEvents() {
+            switch event {
+            case .connected(let code, let reason):
+                guard code == 0 else {
+                    fail("broker \(settings.broker) refused the connection: \(reason)", now: now)
+                    return false
+                }
+                state = .online
+                backoff.reset()
+                events.append(.online)
+            case .disconnected(let code):
+                fail(code == 0 ? "disconnected" : "connection lost (\(MQTTError(code: code).message))", now: now)
+                return false
+            case .published(let messageID, let reasonCode):
+                events.append(.published(messageID: messageID, reasonCode: reasonCode))
+            case .message(let topic, let payload):
+                events.append(.message(topic: topic, payload: payload))
+            case .subscribed(let messageID, let granted):
+                events.append(.subscribed(messageID: messageID, granted: granted))
+            }
+        }
+        if let failure {
+            fail("connection lost: \(failure)", now: now)
+            return false
+        }
+        return true
+    }
+
+    /// Drops the session and schedules the next attempt after a jittered backoff.
+    public func fail(_ reason: String, now: Int64) {
+        let wasOnline = state == .online
+        session = nil
+        let delay = backoff.nextDelayMilliseconds()
+        state = .waiting(untilMonotonic: now + delay)
+        events.append(.lost(reason: reason, wasOnline: wasOnline, retryIn: delay))
+    }
+
+    /// Sends DISCONNECT (best effort) and drops the session; no reconnect is scheduled.
+    public func close() {
+        guard let session else { return }
+        session.disconnect()
+        try? session.loopWrite()
+        self.session = nil
+        state = .waiting(untilMonotonic: Int64.max)
+    }
+
+    private func runMisc(now: Int64) {
+        guard let session, now - lastMisc >= 1000 else { return }
+        lastMisc = now
+        _ = drive(now: now) { () throws(MQTTError) in try session.loopMisc() }
+    }
+
+    private func startAttempt(now: Int64) {
+        do {
+            let fresh = try MQTTSession(clientID: settings.clientID, version: settings.version)
+            if let tls = settings.tls { try fresh.setTLS(tls) }
+            if let username = settings.username { try fresh.setCredentials(username: username, password: settings.password) }
+            if let will = settings.will { try fresh.setWill(topic: will.topic, payload: will.payload, retain: will.retain) }
+            fresh.setMaxInflight(settings.maxInflight)
+            try fresh.connect(host: settings.broker.host, port: settings.broker.port, keepalive: settings.keepalive)
+            session = fresh
+            state = .connecting(sinceMonotonic: now)
+            lastMisc = now
+        } catch {
+            fail("cannot connect to \(settings.broker): \(error)", now: now)
+        }
+    }
+}
