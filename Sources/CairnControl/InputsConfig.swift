@@ -35,6 +35,8 @@ public struct InputSettings: Equatable {
     public var port: Int = 8080
     public var token: String?
     public var maxBodyBytes: Int = 64 * 1024
+    /// mqtt, http: seconds without a reading after which a sensor seen before counts as failing (0: never).
+    public var staleAfter: Double = 0
 
     public init(kind: Kind, interval: Double? = nil) {
         self.kind = kind
@@ -76,6 +78,7 @@ public struct InputSettings: Equatable {
                     throw r.error("not for \(typeName) inputs: their readings are chosen by \(kind == .mqtt ? "topic and fields" : "the client")", at: selection)
                 }
                 if kind == .mqtt { try parseMQTT(&r, into: &input) } else { try parseHTTP(&r, into: &input) }
+                input.staleAfter = try r.number("stale_after", in: 0...31_536_000) ?? 0
             default:
                 break
             }

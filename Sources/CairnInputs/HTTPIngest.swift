@@ -27,12 +27,16 @@ public final class HTTPIngest {
     private var server: HTTPServer?
     public private(set) var counters = Counters()
     private var received: [Reading] = []
+    private var silence: SilenceWatch
 
     /// Starts listening; the error says why not (address in use, bad address).
-    public init(name: String, bind: String, port: Int, token: String?, maxBodyBytes: Int, unit: String = "") throws(HTTPServerError) {
+    /// `staleAfter`: ms without a reading after which a sensor seen here counts as failing (0: never).
+    public init(name: String, bind: String, port: Int, token: String?, maxBodyBytes: Int, unit: String = "",
+                staleAfter: Int64 = 0) throws(HTTPServerError) {
         self.name = name
         self.token = token
         self.unit = unit
+        silence = SilenceWatch(limit: staleAfter)
         server = nil
         server = try HTTPServer(address: bind, port: port, maxBodyBytes: maxBodyBytes) { [unowned(unsafe) self] request in
             self.respond(to: request)
@@ -43,12 +47,17 @@ public final class HTTPIngest {
     public var port: Int { server?.port ?? 0 }
     public var descriptor: Int32 { server?.descriptor ?? -1 }
     public func run() { server?.run() }
-    public func nextDeadline(nowMonotonic: Int64) -> Int64 { server?.nextDeadline(nowMonotonic: nowMonotonic) ?? Int64.max }
+    public func nextDeadline(nowMonotonic: Int64) -> Int64 {
+        min(server?.nextDeadline(nowMonotonic: nowMonotonic) ?? Int64.max, silence.nextDeadline)
+    }
 
-    /// Readings accepted since the last call.
-    public func take() -> [Reading] {
-        let taken = received
+    /// Readings accepted since the last call, and a failure for each sensor silent for `staleAfter`.
+    public func take(nowMonotonic: Int64) -> InputResult {
+        var taken = InputResult()
+        taken.readings = received
         received.removeAll()
+        for reading in taken.readings { silence.heard(reading.sensor, nowMonotonic: nowMonotonic) }
+        silence.check(nowMonotonic: nowMonotonic, into: &taken)
         return taken
     }
 

@@ -18,16 +18,20 @@ public struct MQTTReadingMap: Equatable {
     public let unit: String
     /// Per-field units, overriding `unit`.
     public let units: [String: String]
+    /// Milliseconds without a message after which a sensor of this map counts as failing (0: never).
+    public let staleAfter: Int64
 
     /// Largest payload read; LAN devices send readings, not files.
     public static let maxPayloadBytes = 64 * 1024
 
-    public init(filter: String, sensor: String = "mqtt/{topic}", fields: [String] = [], unit: String = "", units: [String: String] = [:]) {
+    public init(filter: String, sensor: String = "mqtt/{topic}", fields: [String] = [], unit: String = "", units: [String: String] = [:],
+                staleAfter: Int64 = 0) {
         self.filter = filter
         self.sensor = sensor
         self.fields = fields
         self.unit = unit
         self.units = units
+        self.staleAfter = staleAfter
     }
 
     public func matches(_ topic: String) -> Bool {

@@ -23,18 +23,23 @@ public final class SouthboundClient {
     public private(set) var counters = Counters()
     /// Readings and failures from messages since the owner last took them.
     private var received = InputResult()
+    /// Per map: sensors that stopped arriving.
+    private var silences: [SilenceWatch]
     /// Actions waiting for the broker: only the latest per topic, like a retained state.
     private var pendingActions: [(topic: String, payload: [UInt8], qos: Int32, retain: Bool)] = []
 
     public init(settings: MQTTLinkSettings, maps: [MQTTReadingMap], qos: Int32 = 1) {
         link = MQTTLink(settings: settings)
         self.maps = maps
+        silences = maps.map { SilenceWatch(limit: $0.staleAfter) }
         self.qos = qos
     }
 
     public var isOnline: Bool { link.isOnline }
     public var pollRequest: (fd: Int32, events: Int16)? { link.pollRequest }
-    public func nextDeadline(now: Int64) -> Int64 { link.nextDeadline(now: now) }
+    public func nextDeadline(now: Int64) -> Int64 {
+        silences.reduce(link.nextDeadline(now: now)) { min($0, $1.nextDeadline) }
+    }
 
     public func handle(revents: Int16, now: Int64) {
         link.handle(revents: revents, now: now)
@@ -46,10 +51,12 @@ public final class SouthboundClient {
         processEvents(now: now)
     }
 
-    /// Readings (and failures) from the messages that arrived since the last call.
-    public func take() -> InputResult {
-        let taken = received
+    /// Readings (and failures) from the messages that arrived since the last
+    /// call, and a failure for each sensor silent for its map's `staleAfter`.
+    public func take(nowMonotonic: Int64) -> InputResult {
+        var taken = received
         received = InputResult()
+        for index in silences.indices { silences[index].check(nowMonotonic: nowMonotonic, into: &taken) }
         return taken
     }
 
@@ -107,8 +114,10 @@ public final class SouthboundClient {
             counters.messagesReceived += 1
             let wall = Clock.wallMilliseconds()
             var result = InputResult()
-            for map in maps where map.matches(topic) {
+            for (index, map) in maps.enumerated() where map.matches(topic) {
+                let before = result.readings.count
                 map.read(topic: topic, payload: payload, now: wall, into: &result)
+                for reading in result.readings[before...] { silences[index].heard(reading.sensor, nowMonotonic: now) }
             }
             if result.readings.isEmpty {
                 counters.messagesRejected += 1

@@ -60,12 +60,12 @@ public enum Commands {
             fail("\(path) is not readable JSON")
             return 1
         }
-        var out = StatusReport.render(document)
-        if let pid = document["pid"]?.integer {
+        var shown = document
+        if let pid = document["pid"]?.integer, case .object(let members) = document {
             let alive = kill(pid_t(pid), 0) == 0 || cairn_errno() == EPERM
-            out += "agent running        \(alive ? "yes" : "no (status is from an earlier run)")\n"
+            shown = .object(members + [JSONMember(key: "agent_running", value: .string(alive ? "yes" : "no (status is from an earlier run)"))])
         }
-        output(out)
+        output(StatusReport.render(shown))
         return 0
     }
 

@@ -26,7 +26,8 @@ final class PushInputs {
 
     init(settings: SensorSettings, config: AgentConfig) {
         let maps = settings.inputs.filter { $0.kind == .mqtt }.map { input in
-            MQTTReadingMap(filter: input.topic, sensor: input.sensor, fields: input.fields, unit: input.unit, units: input.units)
+            MQTTReadingMap(filter: input.topic, sensor: input.sensor, fields: input.fields, unit: input.unit, units: input.units,
+                           staleAfter: Int64(input.staleAfter * 1000))
         }
         if let broker = config.southboundBroker, !maps.isEmpty || settings.southboundUse != nil {
             var link = MQTTLinkSettings(broker: broker, clientID: "cairn-\(config.deviceID)")
@@ -65,11 +66,13 @@ final class PushInputs {
         }
     }
 
-    /// Readings and failures delivered since the last call.
-    func take() -> InputResult {
-        var result = southbound?.take() ?? InputResult()
+    /// Readings and failures delivered since the last call, and silent sensors.
+    func take(nowMonotonic: Int64) -> InputResult {
+        var result = southbound?.take(nowMonotonic: nowMonotonic) ?? InputResult()
         for endpoint in endpoints {
-            if let readings = endpoint.ingest?.take() { result.readings += readings }
+            guard let taken = endpoint.ingest?.take(nowMonotonic: nowMonotonic) else { continue }
+            result.readings += taken.readings
+            result.failures += taken.failures
         }
         return result
     }
@@ -111,7 +114,8 @@ final class PushInputs {
     private func listen(_ endpoint: Endpoint, nowMonotonic: Int64) {
         let s = endpoint.settings
         do {
-            let ingest = try HTTPIngest(name: s.name, bind: s.bind, port: s.port, token: s.token, maxBodyBytes: s.maxBodyBytes, unit: s.unit)
+            let ingest = try HTTPIngest(name: s.name, bind: s.bind, port: s.port, token: s.token, maxBodyBytes: s.maxBodyBytes, unit: s.unit,
+                                        staleAfter: Int64(s.staleAfter * 1000))
             endpoint.ingest = ingest
             endpoint.lastError = ""
             Log.info("http input \"\(s.name)\" listening on \(s.bind):\(ingest.port)\(s.token == nil ? "" : " (token required)")")

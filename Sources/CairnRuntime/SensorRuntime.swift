@@ -59,7 +59,7 @@ public final class SensorRuntime {
         var output = Output()
         push.tick(nowMonotonic: nowMonotonic)
         var input = schedule.poll(nowWall: nowWall, nowMonotonic: nowMonotonic)
-        let delivered = push.take()
+        let delivered = push.take(nowMonotonic: nowMonotonic)
         if !delivered.readings.isEmpty || !delivered.failures.isEmpty {
             schedule.record(delivered, nowWall: nowWall)
             input.readings += delivered.readings

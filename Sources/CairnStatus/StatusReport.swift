@@ -106,7 +106,9 @@ public struct StatusReport {
     /// Human-readable lines for the terminal, straight from the stored document.
     public static func render(_ document: JSONValue) -> String {
         var out = ""
-        for member in document.members ?? [] {
+        let members = document.members ?? []
+        let width = members.reduce(20) { max($0, $1.key.utf8.count) }
+        for member in members {
             let value: String
             switch member.value {
             case .string(let s): value = s.isEmpty ? "-" : s
@@ -118,7 +120,7 @@ public struct StatusReport {
             default: value = JSONWriter.encode(member.value)
             }
             var label = member.key.split(separator: "_").joined(separator: " ")
-            while label.utf8.count < 20 { label += " " }
+            while label.utf8.count < width { label += " " }
             out += "\(label) \(value)\n"
         }
         return out

@@ -147,7 +147,7 @@ import CairnCore
         let settings = try parse("""
             {
               "inputs": [
-                {"type": "mqtt", "topic": "lan/+/state", "sensor": "lan/{1}", "fields": ["temp", "env.rh"], "unit": "C", "units": {"env.rh": "%"}},
+                {"type": "mqtt", "topic": "lan/+/state", "sensor": "lan/{1}", "fields": ["temp", "env.rh"], "unit": "C", "units": {"env.rh": "%"}, "stale_after": 300},
                 {"type": "http", "port": 8088, "token": "0123456789abcdef", "bind": "0.0.0.0", "max_body_bytes": 4096, "name": "plc"}
               ],
               "rules": [{"name": "hot", "match": "lan/*/temp", "above": 30, "clear": 28, "actions": [
@@ -157,7 +157,7 @@ import CairnCore
             """)
         let mqtt = settings.inputs[0]
         #expect(mqtt.kind == .mqtt && mqtt.topic == "lan/+/state" && mqtt.sensor == "lan/{1}")
-        #expect(mqtt.fields == ["temp", "env.rh"] && mqtt.unit == "C" && mqtt.units == ["env.rh": "%"])
+        #expect(mqtt.fields == ["temp", "env.rh"] && mqtt.unit == "C" && mqtt.units == ["env.rh": "%"] && mqtt.staleAfter == 300)
         let http = settings.inputs[1]
         #expect(http.kind == .http && http.port == 8088 && http.bind == "0.0.0.0" && http.maxBodyBytes == 4096 && http.name == "plc")
         #expect(http.token == "0123456789abcdef")

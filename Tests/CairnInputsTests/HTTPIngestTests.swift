@@ -22,12 +22,12 @@ import CairnCore
         #expect(post(#"{"sensor": "pump/p", "value": 2.5, "unit": "bar"}"#).0 == 202)
         #expect(post(#"[{"sensor": "a", "value": 1}, {"sensor": "b", "value": true, "time": 1790000000000}]"#) == (202, "{\"accepted\":2}\n"))
         #expect(post(#"{"readings": [{"sensor": "c", "value": -1, "label": "Tank"}]}"#).0 == 202)
-        let taken = ingest.take()
+        let taken = ingest.take(nowMonotonic: 0).readings
         #expect(taken.map(\.sensor) == ["lan/pump/p", "lan/a", "lan/b", "lan/c"])
         #expect(taken.map(\.unit) == ["bar", "u", "u", "u"])
         #expect(taken[2].time == 1_790_000_000_000 && taken[2].value == 1)
         #expect(taken[3].label == "Tank")
-        #expect(ingest.take().isEmpty)
+        #expect(ingest.take(nowMonotonic: 0).readings.isEmpty)
         #expect(ingest.counters.requestsAccepted == 3 && ingest.counters.readingsAccepted == 4)
     }
 
@@ -46,13 +46,31 @@ import CairnCore
         #expect(post(#"{"sensor": "a", "value": 1, "colour": "red"}"#) == (422, "{\"error\":\"unknown member \\\"colour\\\"\"}\n"))
         #expect(post("[]").0 == 400)
         // A refused batch leaves nothing behind, not even its good readings.
-        #expect(ingest.take().isEmpty)
+        #expect(ingest.take(nowMonotonic: 0).readings.isEmpty)
         #expect(ingest.counters.requestsRejected == 13)
     }
 
     @Test func contentTypeWithParametersAndNoneAreAccepted() {
         #expect(post(#"{"sensor": "a", "value": 1}"#, type: "application/json; charset=utf-8").0 == 202)
         #expect(post(#"{"sensor": "a", "value": 1}"#, type: nil).0 == 202)
+    }
+
+    @Test func aSensorThatFallsSilentFailsOncePerPeriodUntilHeardAgain() throws {
+        let watched = try HTTPIngest(name: "plc", bind: "127.0.0.1", port: 0, token: nil, maxBodyBytes: 1024, staleAfter: 60_000)
+        let body = Array(#"[{"sensor": "a", "value": 1}, {"sensor": "b", "value": 2}]"#.utf8)
+        #expect(watched.respond(to: HTTPRequest(method: "POST", path: "/readings", body: body)).status == 202)
+        #expect(watched.take(nowMonotonic: 1_000).readings.count == 2)
+        #expect(watched.nextDeadline(nowMonotonic: 1_000) == 61_000)
+        #expect(watched.take(nowMonotonic: 60_999).failures.isEmpty)
+        let silent = watched.take(nowMonotonic: 61_000).failures
+        #expect(silent.map(\.sensor).sorted() == ["plc/a", "plc/b"])
+        #expect(silent.first?.reason == "nothing received for 60 s")
+        // Reported once per period, not on every poll.
+        #expect(watched.take(nowMonotonic: 61_500).failures.isEmpty)
+        // "a" speaks again; only "b" stays silent.
+        _ = watched.respond(to: HTTPRequest(method: "POST", path: "/readings", body: Array(#"{"sensor": "a", "value": 3}"#.utf8)))
+        #expect(watched.take(nowMonotonic: 100_000).readings.map(\.sensor) == ["plc/a"])
+        #expect(watched.take(nowMonotonic: 121_000).failures.map(\.sensor) == ["plc/b"])
     }
 
     @Test func withoutATokenNoneIsAsked() throws {

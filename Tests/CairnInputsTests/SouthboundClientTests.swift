@@ -50,7 +50,7 @@ import CairnTestSupport
         }
         var result = InputResult()
         drive(south, seconds: 10) {
-            let taken = south.take()
+            let taken = south.take(nowMonotonic: Clock.monotonicMilliseconds())
             result.readings += taken.readings
             result.failures += taken.failures
             return result.readings.count + result.failures.count >= 3

@@ -96,7 +96,7 @@ import CairnTestSupport
         let port = freeLoopbackPort()
         let token = "s3cret-token-0123456789"
         let agent = try agent(cloud: cloud.port, config: """
-            {"inputs": [{"type": "http", "port": \(port), "token": "\(token)", "max_body_bytes": 1024}],
+            {"inputs": [{"type": "http", "port": \(port), "token": "\(token)", "max_body_bytes": 1024, "stale_after": 3}],
              "pipelines": [{"match": "http/tank/*", "stages": [{"type": "range", "min": 0, "max": 100, "action": "flag"}]}]}
             """, device: device)
         defer { agent.terminate() }
@@ -116,6 +116,12 @@ import CairnTestSupport
         #expect(telemetry(subscriber, device: device) == ["http/tank/level=42.0", "http/tank/temp=250.0 (out_of_range)"])
         #expect(waitUntil(timeout: 10) { (self.status()["http_requests_rejected"] as? Int) == 3 }, "\(self.status()["http_requests_rejected"] ?? "none")")
         #expect((status()["http_requests_accepted"] as? Int) == 1)
+        // Nothing more is posted: after stale_after the silent sensors fail, and the cloud hears of it.
+        #expect(waitUntil(timeout: 15) { ((self.status()["failing_sensors"] as? [String]) ?? []).sorted() == ["http/tank/level", "http/tank/temp"] },
+                "\(self.status())")
+        #expect(waitUntil(timeout: 10) {
+            subscriber.payloads(topic: "cairn/\(device)/events").contains { ($0["type"] as? String) == "io.cairn.sensor.failed" }
+        })
         // The token never reaches the log.
         #expect(!agent.log.contains(token))
         #expect(agent.terminate() == 0)
