@@ -21,6 +21,8 @@ public final class Agent {
     /// Readings read but not yet committed (queue_commit_interval > 0).
     var pending: [PendingRecord] = []
     var lastCommit: Int64 = 0
+    /// queue_commit_interval in ms (0: every read).
+    var commitInterval: Int64 { Int64(config.queueCommitInterval * 1000) }
     /// Losses already reported in an event.
     var reportedLosses: LossCounters
     /// Records rejected since storage started failing; nil while it works.
@@ -83,6 +85,8 @@ public final class Agent {
         sensors.push.watch(on: loop)
         loop.deadline { [self] in sensors.nextDeadline(nowMonotonic: Clock.monotonicMilliseconds()) }
         loop.afterEachTurn { [self] now in pollSensors(now) }
+        // Readings held for queue_commit_interval are committed when it ends, even if no more arrive.
+        loop.deadline { [self] in pending.isEmpty ? Int64.max : lastCommit + commitInterval }
         loop.every(max(5000, Int64(config.interval * 1000)), delay: 1000) { [self] in writeStatus() }
         loop.every(60_000, delay: 5000) { [self] in maintainQueue() }
         if config.healthInterval > 0 {
@@ -106,7 +110,10 @@ public final class Agent {
     func pollSensors(_ nowMonotonic: Int64) {
         observeClock()
         let output = sensors.poll(nowWall: Clock.wallMilliseconds(), nowMonotonic: nowMonotonic)
-        guard !output.readings.isEmpty || !output.events.isEmpty || !output.failures.isEmpty else { return }
+        guard !output.readings.isEmpty || !output.events.isEmpty || !output.failures.isEmpty else {
+            if !pending.isEmpty && nowMonotonic - lastCommit >= commitInterval { commitPending() }
+            return
+        }
         status.readingsTaken += Int64(output.readings.count)
         status.sensorFailures += Int64(output.failures.count)
         let failing = sensors.failingSensors
@@ -123,8 +130,7 @@ public final class Agent {
             pending.append(PendingRecord(telemetry: reading, stamp: stamp))
         }
         // Alarms are committed at once; readings may wait for queue_commit_interval.
-        if output.events.count > 0 || config.queueCommitInterval <= 0
-            || stamp.monotonic - lastCommit >= Int64(config.queueCommitInterval * 1000) {
+        if output.events.count > 0 || stamp.monotonic - lastCommit >= commitInterval {
             commitPending()
         }
         uplink.holdBoot = holdsRecords ? clock.bootID : nil

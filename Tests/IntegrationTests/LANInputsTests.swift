@@ -127,6 +127,28 @@ import CairnTestSupport
         #expect(agent.terminate() == 0)
     }
 
+    @Test func readingsHeldForTheCommitIntervalAreCommittedWhenNoMoreArrive() throws {
+        // Regression: held readings were committed only when the next reading came, so a
+        // push input that went quiet kept its last readings in memory (lost in a crash).
+        let port = freeLoopbackPort()
+        let agent = try agent(cloud: freeLoopbackPort(), config: #"{"queue_commit_interval": 2, "inputs": [{"type": "http", "port": \#(port)}]}"#,
+                              device: "it-commit")
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 10) { Broker.accepts(port: port) }, "\(agent.log)")
+        let queued = { (try? sqlite(self.dir.file("data/queue.db"), "SELECT count(*) FROM records WHERE stream = 2;"))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) }
+        // The first reading is committed at once (nothing was committed yet); the second is held.
+        #expect(try LoopbackHTTP.post(port: port, path: "/readings", body: #"{"sensor": "a", "value": 1}"#).status == 202)
+        #expect(waitUntil(timeout: 5) { queued() == "1" }, "\(agent.log)")
+        #expect(try LoopbackHTTP.post(port: port, path: "/readings", body: #"{"sensor": "a", "value": 2}"#).status == 202)
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(queued() == "1", "the second reading should be held for the commit interval")
+        #expect(waitUntil(timeout: 10) { queued() == "2" }, "\(agent.log)")
+        // Killed without a chance to flush: what was committed is still there.
+        agent.killHard()
+        #expect(queued() == "2")
+    }
+
     @Test func aPortInUseIsReportedAndRetriedWhileTheAgentRuns() throws {
         let cloud = try Broker()
         // The port is taken by a broker, so the endpoint cannot listen.
