@@ -87,7 +87,7 @@ public final class MQTTLink {
     public func handle(revents: Int16, now: Int64) -> Bool {
         guard let session else { return false }
         return drive(now: now) { () throws(MQTTError) in
-            if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { try session.loopRead() }
+            if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { try session.loopReadAvailable(limit: 256) }
             if revents & Int16(POLLOUT) != 0 { try session.loopWrite() }
         }
     }

@@ -1,4 +1,5 @@
 import CMosquitto
+import CSystem
 import CairnCore
 
 /// What happened on a session since the caller last looked.
@@ -175,6 +176,17 @@ public final class MQTTSession {
     public var wantsWrite: Bool { mosquitto_want_write(handle) }
 
     public func loopRead() throws(MQTTError) { try check(mosquitto_loop_read(handle, 1)) }
+
+    /// Reads packets while the socket has more, up to `limit`. libmosquitto reads one
+    /// QoS 0 packet per call, so a burst from LAN devices would otherwise cost a poll
+    /// turn (and a queue transaction) per message.
+    public func loopReadAvailable(limit: Int) throws(MQTTError) {
+        for _ in 0..<max(1, limit) {
+            try loopRead()
+            var fd = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            guard fd.fd >= 0, poll(&fd, 1, 0) > 0, fd.revents & Int16(POLLIN) != 0 else { return }
+        }
+    }
     public func loopWrite() throws(MQTTError) { try check(mosquitto_loop_write(handle, 1)) }
     /// Keepalive pings and timeouts; call about once a second.
     public func loopMisc() throws(MQTTError) { try check(mosquitto_loop_misc(handle)) }

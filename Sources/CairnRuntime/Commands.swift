@@ -82,8 +82,31 @@ public enum Commands {
             out += line + "\n"
         }
         for failure in failures { out += "\(failure)  UNREADABLE\n" }
+        out += lanInputs(config)
         output(out)
         return 0
+    }
+
+    /// Configured inputs whose sensors appear only when devices send: how they will be named.
+    static func lanInputs(_ config: AgentConfig) -> String {
+        guard let settings = try? SensorSettings.parse(config.sensorSections, source: config.configPath) else { return "" }
+        var out = ""
+        for input in settings.inputs {
+            switch input.kind {
+            case .mqtt:
+                let broker = config.southboundBroker.map { "\($0)" } ?? "(no southbound_broker)"
+                // An object's fields are appended unless the template places them.
+                let named = Text.contains(input.sensor, "{field}") ? input.sensor : input.sensor + "[/<field>]"
+                var fields = ""
+                for field in input.fields { fields += (fields.isEmpty ? "  fields: " : ", ") + field }
+                out += "mqtt \(input.topic) on \(broker) -> \(named)\(fields)\n"
+            case .http:
+                out += "http POST http://\(input.bind):\(input.port)\(HTTPIngest.path) -> \(input.name)/<sensor>\(input.token == nil ? "" : " (bearer token)")\n"
+            default:
+                continue
+            }
+        }
+        return out.isEmpty ? "" : "\nLAN inputs (sensors appear when devices send):\n" + out
     }
 
     static func help() -> String {

@@ -149,6 +149,19 @@ import CairnTestSupport
         #expect(queued() == "2")
     }
 
+    @Test func cairnSensorsShowsHowLANSensorsWillBeNamed() throws {
+        dir.write("nosys/.keep", "")
+        dir.write("lan.json", """
+            {"southbound_broker": "mqtt://127.0.0.1:1884",
+             "inputs": [{"type": "mqtt", "topic": "tele/+/SENSOR", "sensor": "tasmota/{1}", "fields": ["AM2301.Temperature"]},
+                        {"type": "http", "port": 8088, "name": "plc"}]}
+            """)
+        let (status, output) = try AgentBinary.run(["sensors", "--config", dir.file("lan.json"), "--sysfs-root", dir.file("nosys")], directory: dir)
+        #expect(status == 0)
+        #expect(output.contains("mqtt tele/+/SENSOR on mqtt://127.0.0.1:1884 -> tasmota/{1}[/<field>]  fields: AM2301.Temperature\n"), "\(output)")
+        #expect(output.contains("http POST http://127.0.0.1:8088/readings -> plc/<sensor>\n"), "\(output)")
+    }
+
     @Test func aPortInUseIsReportedAndRetriedWhileTheAgentRuns() throws {
         let cloud = try Broker()
         // The port is taken by a broker, so the endpoint cannot listen.

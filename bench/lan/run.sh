@@ -75,7 +75,7 @@ run_agent() { # label commit-interval
         "agent (commit $2 s)" "$t" "$(echo "$N / $t" | bc -l)" "$(echo "$t_base / $t" | bc -l)" "$(echo "$cpu * 1000 / $N" | bc -l)"
 }
 
-echo "bench/lan: $N messages of 2 readings each, QoS 1, loopback; $(nproc) cores; $BIN"
+echo "bench/lan: $N messages of 2 readings each, published at QoS 0, subscribed at QoS 1, loopback; $(nproc) cores; $BIN"
 printf '%-22s %8.2f s %10.0f msg/s\n' "baseline mosquitto_sub" "$t_base" "$(echo "$N / $t_base" | bc -l)"
 run_agent c0 0
 run_agent c1 1
