@@ -88,12 +88,18 @@ public struct InputSettings: Equatable {
         return out
     }
 
+    /// A string member that names sensors: no MQTT wildcards, spaces or control characters.
+    static func wildcardFree(_ r: inout SectionReader, _ key: String, required: Bool = true) throws(ConfigError) -> String? {
+        guard let text = required ? try r.requiredString(key) : try r.string(key) else { return nil }
+        for byte in text.utf8 where byte == UInt8(ascii: "+") || byte == UInt8(ascii: "#") || byte <= 0x20 {
+            throw r.error("must not contain '+', '#' or spaces", at: r.member(key)!)
+        }
+        return text
+    }
+
     /// `name`: the sensor id prefix, topic-safe except for inner '/'.
     static func sensorPrefix(_ r: inout SectionReader) throws(ConfigError) -> String {
-        let name = try r.requiredString("name")
-        for byte in name.utf8 where byte == UInt8(ascii: "+") || byte == UInt8(ascii: "#") || byte <= 0x20 {
-            throw r.error("must not contain '+', '#' or spaces", at: r.member("name")!)
-        }
+        let name = try wildcardFree(&r, "name")!
         guard !name.hasPrefix("/"), !name.hasSuffix("/") else { throw r.error("must not begin or end with '/'", at: r.member("name")!) }
         return name
     }
@@ -106,12 +112,7 @@ extension InputSettings {
         guard isValidFilter(input.topic) else {
             throw r.error("not a valid MQTT topic filter ('+' and '#' must be whole levels, '#' last)", at: r.member("topic")!)
         }
-        if let sensor = try r.string("sensor") {
-            for byte in sensor.utf8 where byte == UInt8(ascii: "+") || byte == UInt8(ascii: "#") || byte <= 0x20 {
-                throw r.error("must not contain '+', '#' or spaces", at: r.member("sensor")!)
-            }
-            input.sensor = sensor
-        }
+        if let sensor = try wildcardFree(&r, "sensor", required: false) { input.sensor = sensor }
         input.fields = try r.strings("fields") ?? []
         if let units = r.member("units") {
             guard let members = units.value.members else { throw r.error("expected an object of field: unit", at: units) }

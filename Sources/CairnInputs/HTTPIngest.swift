@@ -150,10 +150,10 @@ public final class HTTPIngest {
         }
         guard let sensor = item["sensor"]?.string, !sensor.isEmpty else { return .failure("\"sensor\" (a non-empty string) is required") }
         let id = "\(name)/\(sensor)"
-        guard MQTTReadingMap.isSensorID(id), !sensor.hasPrefix("/"), !sensor.hasSuffix("/") else {
+        guard Reading.isValidSensorID(id), !sensor.hasPrefix("/"), !sensor.hasSuffix("/") else {
             return .failure("sensor \"\(sensor)\" must be printable, without spaces, '+', '#' or a leading or trailing '/'")
         }
-        guard let value = item["value"], let number = MQTTReadingMap.numeric(value) else {
+        guard let value = item["value"], let number = Reading.value(from: value) else {
             return .failure("\"value\" (a number) is required")
         }
         var time = now

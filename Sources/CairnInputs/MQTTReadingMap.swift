@@ -54,7 +54,7 @@ public struct MQTTReadingMap: Equatable {
             return
         }
         if value.members == nil {
-            guard let number = MQTTReadingMap.numeric(value) else {
+            guard let number = Reading.value(from: value) else {
                 result.fail(base, "message on \(topic) is \(value.kindName), not a number or object")
                 return
             }
@@ -63,7 +63,7 @@ public struct MQTTReadingMap: Equatable {
         }
         if fields.isEmpty {
             for member in value.members! {
-                guard let number = MQTTReadingMap.numeric(member.value) else { continue }
+                guard let number = Reading.value(from: member.value) else { continue }
                 add(expand(topic: topic, captures: captures, field: member.key), number, field: member.key, now: now, into: &result)
             }
             return
@@ -74,7 +74,7 @@ public struct MQTTReadingMap: Equatable {
                 result.fail(sensor, "field \"\(field)\" missing in the message on \(topic)")
                 continue
             }
-            guard let number = MQTTReadingMap.numeric(found) else {
+            guard let number = Reading.value(from: found) else {
                 result.fail(sensor, "field \"\(field)\" on \(topic) is \(found.kindName), not a number")
                 continue
             }
@@ -83,7 +83,7 @@ public struct MQTTReadingMap: Equatable {
     }
 
     private func add(_ sensor: String, _ value: Double, field: String?, now: Int64, into result: inout InputResult) {
-        guard MQTTReadingMap.isSensorID(sensor) else {
+        guard Reading.isValidSensorID(sensor) else {
             result.fail(sensor, "sensor id \"\(sensor)\" made from the topic is not valid")
             return
         }
@@ -125,17 +125,5 @@ public struct MQTTReadingMap: Equatable {
         var current: JSONValue? = value
         for key in path.split(separator: ".") { current = current?[String(key)] }
         return current
-    }
-
-    static func numeric(_ value: JSONValue) -> Double? {
-        if let number = value.number, number.isFinite { return number }
-        if let flag = value.bool { return flag ? 1 : 0 }
-        return nil
-    }
-
-    /// Sensor ids end up in JSON and status; keep them printable and wildcard-free.
-    static func isSensorID(_ id: String) -> Bool {
-        guard !id.isEmpty, id.utf8.count <= 256 else { return false }
-        return !id.utf8.contains { $0 <= 0x20 || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") || $0 == 0x7f }
     }
 }
