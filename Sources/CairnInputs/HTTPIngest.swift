@@ -37,7 +37,6 @@ public final class HTTPIngest {
         self.token = token
         self.unit = unit
         silence = SilenceWatch(limit: staleAfter)
-        server = nil
         server = try HTTPServer(address: bind, port: port, maxBodyBytes: maxBodyBytes) { [unowned(unsafe) self] request in
             self.respond(to: request)
         }

@@ -110,7 +110,7 @@ public final class MQTTLink {
 
     /// Runs libmosquitto work and turns what it reported into events; a failed
     /// call means the connection is gone. Returns whether the session is still usable.
-    public func drive(now: Int64, _ work: () throws(MQTTError) -> Void) -> Bool {
+    private func drive(now: Int64, _ work: () throws(MQTTError) -> Void) -> Bool {
         guard let session else { return false }
         var failure: MQTTError?
         do {

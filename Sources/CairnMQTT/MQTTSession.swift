@@ -36,6 +36,9 @@ public struct PublishProperties {
 
 /// TLS material for mqtts:// and mutual TLS.
 public struct MQTTTLS {
+    /// Debian's bundle; the static OpenSSL has no usable default path, so it is named here.
+    public static let systemCAFile = "/etc/ssl/certs/ca-certificates.crt"
+
     public var caFile: String
     public var certFile: String?
     public var keyFile: String?
@@ -228,16 +231,6 @@ public final class MQTTSession {
         var result = false
         _ = filter.withCString { f in topic.withCString { mosquitto_topic_matches_sub(f, $0, &result) } }
         return result
-    }
-
-    /// Whether `filter` is a valid subscription filter (`+` and `#` whole levels, `#` last).
-    public static func isValidFilter(_ filter: String) -> Bool {
-        !filter.isEmpty && filter.withCString { mosquitto_sub_topic_check($0) } == MOSQ_ERR_SUCCESS.rawValue
-    }
-
-    /// Whether `topic` is a valid topic to publish to (no wildcards).
-    public static func isValidTopic(_ topic: String) -> Bool {
-        !topic.isEmpty && topic.withCString { mosquitto_pub_topic_check($0) } == MOSQ_ERR_SUCCESS.rawValue
     }
 
     public func disconnect() {

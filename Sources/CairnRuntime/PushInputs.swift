@@ -29,9 +29,10 @@ final class PushInputs {
             MQTTReadingMap(filter: input.topic, sensor: input.sensor, fields: input.fields, unit: input.unit, units: input.units,
                            staleAfter: Int64(input.staleAfter * 1000))
         }
-        if let broker = config.southboundBroker, !maps.isEmpty || settings.southboundUse != nil {
+        // southboundUse: an mqtt input or a publish action needs the link.
+        if let broker = config.southboundBroker, settings.southboundUse != nil {
             var link = MQTTLinkSettings(broker: broker, clientID: "cairn-\(config.deviceID)")
-            if broker.tls { link.tls = MQTTTLS(caFile: config.southboundCAFile ?? PushInputs.systemCAFile) }
+            if broker.tls { link.tls = MQTTTLS(caFile: config.southboundCAFile ?? MQTTTLS.systemCAFile) }
             link.username = config.southboundUsername
             link.password = config.southboundPassword
             link.keepalive = config.keepalive
@@ -43,8 +44,6 @@ final class PushInputs {
         }
         endpoints = settings.inputs.filter { $0.kind == .http }.map(Endpoint.init)
     }
-
-    static let systemCAFile = "/etc/ssl/certs/ca-certificates.crt"
 
     func nextDeadline(nowMonotonic: Int64) -> Int64 {
         var next = southbound?.nextDeadline(now: nowMonotonic) ?? Int64.max

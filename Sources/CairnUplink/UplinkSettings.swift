@@ -30,7 +30,7 @@ public struct UplinkSettings {
         clientID = config.deviceID
         broker = config.broker
         if config.broker.tls {
-            tls = MQTTTLS(caFile: config.caFile ?? UplinkSettings.systemCAFile,
+            tls = MQTTTLS(caFile: config.caFile ?? MQTTTLS.systemCAFile,
                           certFile: config.certFile, keyFile: config.keyFile)
         }
         username = config.username
@@ -47,9 +47,6 @@ public struct UplinkSettings {
         maxMessageBytes = config.maxMessageBytes
         maxBytesPerSecond = config.maxBytesPerSecond
     }
-
-    /// Debian's bundle; the static OpenSSL has no usable default path, so it is named here.
-    public static let systemCAFile = "/etc/ssl/certs/ca-certificates.crt"
 
     public var telemetryTopic: String { "\(topicPrefix)/telemetry" }
     public var stateTopic: String { "\(topicPrefix)/state" }
