@@ -89,11 +89,7 @@ public final class SouthboundClient {
     }
 
     private func processEvents(now: Int64) {
-        var events = link.takeEvents()
-        while !events.isEmpty {
-            for event in events { handle(event, now: now) }
-            events = link.takeEvents()
-        }
+        link.handleEvents { handle($0, now: now) }
     }
 
     private func handle(_ event: MQTTLink.Event, now: Int64) {

@@ -60,11 +60,14 @@ public final class MQTTLink {
 
     public var isOnline: Bool { state == .online }
 
-    /// Hands over what happened since the last call.
-    public func takeEvents() -> [Event] {
-        let taken = events
-        events.removeAll()
-        return taken
+    /// Hands each event since the last call to `handle`, in order, including
+    /// those that handling adds (an owner's `fail` reports `.lost`).
+    public func handleEvents(_ handle: (Event) -> Void) {
+        while !events.isEmpty {
+            let taken = events
+            events.removeAll()
+            for event in taken { handle(event) }
+        }
     }
 
     /// The socket and the poll events wanted on it, when connected or connecting.

@@ -105,17 +105,7 @@ public final class Uplink {
     /// Handles what the link reported (CONNACK, PUBACKs, a lost connection),
     /// then deletes what was acknowledged.
     private func processEvents(now: Int64) {
-        // Handling an event may end the connection, which reports one more.
-        var events = link.takeEvents()
-        while !events.isEmpty {
-            handleEvents(events, now: now)
-            events = link.takeEvents()
-        }
-        flushAcknowledged()
-    }
-
-    private func handleEvents(_ events: [MQTTLink.Event], now: Int64) {
-        for event in events {
+        link.handleEvents { event in
             switch event {
             case .online:
                 becomeOnline(now: now)
@@ -126,13 +116,14 @@ public final class Uplink {
                     let topic = inflight[messageID]?.topic ?? "?"
                     // Not delivered: the records stay queued; back off instead of hot-looping.
                     link.fail("broker refused the publish to \(topic): \(MQTTError.reasonText(reason))", now: now)
-                    continue
+                    return
                 }
                 acknowledge(messageID)
             case .message, .subscribed:
                 break
             }
         }
+        flushAcknowledged()
     }
 
     private func becomeOnline(now: Int64) {
