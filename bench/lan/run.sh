@@ -17,20 +17,7 @@ N=${1:-200000}
 BIN=${CAIRN_BIN:-.build/release/cairn}
 scripts/install-deps >/dev/null
 [ -n "${CAIRN_BIN:-}" ] || swift build -c release --product cairn >/dev/null
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now() { date +%s.%N; }
-broker() { # port dir
-    mkdir -p "$2"
-    printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nuser root\n' "$1" > "$2/m.conf"
-    mosquitto -c "$2/m.conf" > "$2/log" 2>&1 & pids+=($!)
-    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.05; done
-    echo "broker on $1 did not start" >&2; exit 1
-}
+source bench/lib.sh
 # What a device sends: a small JSON object, as Tasmota or an ESP32 sketch would.
 python3 -c "
 import sys

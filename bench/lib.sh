@@ -1,0 +1,16 @@
+# Shared by the bench scripts (sourced): a scratch directory, child processes
+# stopped on exit, free loopback ports, timestamps, Mosquitto brokers.
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now() { date +%s.%N; }
+broker() { # port dir [extra config]
+    mkdir -p "$2"
+    printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nuser root\n%s\n' "$1" "${3:-}" > "$2/m.conf"
+    mosquitto -c "$2/m.conf" > "$2/log" 2>&1 & pids+=($!)
+    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.05; done
+    echo "broker on $1 did not start" >&2; exit 1
+}
