@@ -16,7 +16,7 @@ import CairnTestSupport
     func agent(cloud: Int, config: String, device: String) throws -> ChildProcess {
         dir.write("cairn.json", config)
         dir.write("nosys/.keep", "")
-        return try ChildProcess(AgentBinary.path, [
+        return try AgentBinary.start([
             "run", "--config", dir.file("cairn.json"), "--broker", "mqtt://127.0.0.1:\(cloud)", "--device-id", device,
             "--data-dir", dir.file("data"), "--sysfs-root", dir.file("nosys"), "--interval", "0.5", "--log-level", "debug",
             "--reconnect-min", "0.2", "--reconnect-max", "1", "--health-interval", "0",

@@ -13,7 +13,7 @@ import CairnTestSupport
     }
 
     func agent(_ dir: TemporaryDirectory, broker: String, device: String, _ extra: [String]) throws -> ChildProcess {
-        try ChildProcess(AgentBinary.path, [
+        try AgentBinary.start([
             "run", "--broker", broker, "--device-id", device, "--data-dir", dir.file("data"),
             "--sysfs-root", sysfs(dir).path, "--interval", "0.3", "--reconnect-min", "0.5", "--reconnect-max", "2",
         ] + extra, log: dir.file("agent.log"))

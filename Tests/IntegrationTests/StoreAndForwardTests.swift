@@ -27,7 +27,7 @@ import CairnTestSupport
         }
 
         func agent(interval: String = "0.2", extra: [String] = []) throws -> ChildProcess {
-            try ChildProcess(AgentBinary.path, [
+            try AgentBinary.start([
                 "run", "--broker", broker.url, "--device-id", device, "--data-dir", dir.file("data"),
                 "--sysfs-root", sysfs.path, "--interval", interval, "--log-level", "debug",
                 "--reconnect-min", "0.2", "--reconnect-max", "1",

@@ -1,6 +1,9 @@
 import Foundation
 
-/// The `cairn` executable that `swift test` built beside the tests.
+/// The `cairn` executable under test: the one `swift test` built beside the tests, or
+/// `CAIRN_BINARY` (a static build from cross/, say), run through `CAIRN_BINARY_WRAPPER`
+/// when set (`qemu-arm`, `qemu-aarch64`: the ARM binaries on an x86_64 host).
+/// scripts/test-binary sets both.
 public enum AgentBinary {
     public static var path: String {
         if let override = ProcessInfo.processInfo.environment["CAIRN_BINARY"] { return override }
@@ -9,9 +12,21 @@ public enum AgentBinary {
         return root.appendingPathComponent(".build/debug/cairn").path
     }
 
+    /// The emulator the binary runs under, nil when it runs natively.
+    public static var wrapper: String? {
+        guard let name = ProcessInfo.processInfo.environment["CAIRN_BINARY_WRAPPER"], !name.isEmpty else { return nil }
+        return which(name) ?? name
+    }
+
+    /// Starts the agent with these arguments, its output captured to `log`.
+    public static func start(_ arguments: [String], log: String) throws -> ChildProcess {
+        if let wrapper { return try ChildProcess(wrapper, [path] + arguments, log: log) }
+        return try ChildProcess(path, arguments, log: log)
+    }
+
     /// Runs the agent to completion and returns (exit status, stdout+stderr).
     public static func run(_ arguments: [String], directory: TemporaryDirectory) throws -> (Int32, String) {
-        let child = try ChildProcess(path, arguments, log: directory.file("cli-\(UInt32.random(in: 0...UInt32.max)).log"))
+        let child = try start(arguments, log: directory.file("cli-\(UInt32.random(in: 0...UInt32.max)).log"))
         child.process.waitUntilExit()
         return (child.process.terminationStatus, child.log)
     }
