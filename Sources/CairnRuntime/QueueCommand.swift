@@ -8,7 +8,7 @@ import CairnQueue
 enum QueueCommand {
     static func run(_ arguments: [String]) -> Int32 {
         guard let action = arguments.first, ["stats", "peek", "purge"].contains(action) else {
-            Commands.fail("usage: cairn queue stats|peek|purge [--stream events|metadata|telemetry] [--limit N] [--data-dir DIR | --config FILE]")
+            Commands.fail("usage: \(CommandHelp.named("queue")!.usage) (see cairn queue --help)")
             return 2
         }
         var rest = Array(arguments.dropFirst())
@@ -17,7 +17,11 @@ enum QueueCommand {
         var index = 0
         while index < rest.count {
             let flag = rest[index]
-            if (flag == "--stream" || flag == "--limit") && index + 1 < rest.count {
+            if flag == "--stream" || flag == "--limit" {
+                guard index + 1 < rest.count else {
+                    Commands.fail("\(flag) needs a value")
+                    return 2
+                }
                 let value = rest[index + 1]
                 if flag == "--stream" {
                     guard let named = QueueStream(name: value) else {
