@@ -20,6 +20,8 @@ import Testing
         #expect(Text.trimmed("  42000\n") == "42000")
         #expect(Text.contains("hello world", "o w"))
         #expect(!Text.contains("hello", "hello!"))
+        #expect(Text.slugLevels("Living Room/Sensor #2") == "living_room/sensor_2")
+        #expect(Text.slugLevels("a//!!") == "a/_/_")
     }
 
     @Test func rfc3339() {
