@@ -64,12 +64,8 @@ public enum Commands {
             fail("\(path) is not readable JSON")
             return 1
         }
-        var shown = document
-        if let pid = document["pid"]?.integer, case .object(let members) = document {
-            let alive = kill(pid_t(pid), 0) == 0 || cairn_errno() == EPERM
-            shown = .object(members + [JSONMember(key: "agent_running", value: .string(alive ? "yes" : "no (status is from an earlier run)"))])
-        }
-        output(StatusReport.render(shown))
+        let running = document["pid"]?.integer.map { $0 > 0 && (kill(pid_t($0), 0) == 0 || cairn_errno() == EPERM) } ?? false
+        output(StatusReport.render(document, running: running))
         return 0
     }
 
