@@ -23,8 +23,13 @@ public final class DurableQueue {
     /// Set when a corrupt or unreadable file was moved aside at open.
     public internal(set) var recovery: QueueRecovery?
 
-    /// `recover: false` (technician commands while the agent runs) reports a
-    /// bad file instead of moving it aside.
+    /// The disk budget the file is held to (0: unbounded), as the agent recorded
+    /// it; nil when no agent has recorded one yet.
+    public internal(set) var budgetBytes: Int64?
+
+    /// `recover: true` is the agent, which owns the file: it moves a bad file
+    /// aside and records its budget. `recover: false` (technician commands while
+    /// the agent runs) reports a bad file and reads the budget the agent recorded.
     public init(options: QueueOptions, recover: Bool = true) throws(QueueError) {
         self.options = options
         reservation = SequenceReservation(path: options.path + ".seq")
@@ -38,6 +43,8 @@ public final class DurableQueue {
             nextSequence = max(last, last == 0 ? reservation.ceiling : 0) + 1
             recordCount = try database.scalar("SELECT count(*) FROM records")
             losses = try DurableQueue.loadLosses(database)
+            if recover { try recordBudget() }
+            budgetBytes = try recordedBudget()
         } catch {
             throw QueueError("open \(options.path)", error)
         }

@@ -69,6 +69,7 @@ extension DurableQueue {
         do {
             database = try QueueRecovery.openChecked(options)
             statements = try QueueStatements(database)
+            try recordBudget()
         } catch {
             throw QueueError("reopen \(options.path)", error)
         }

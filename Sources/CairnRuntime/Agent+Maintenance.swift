@@ -64,7 +64,8 @@ extension Agent {
         status.connection = uplink.isOnline ? "online" : "offline"
         status.queueDepth = queue.recordCount
         status.queueUsedBytes = (try? queue.usedBytes()) ?? -1
-        status.queueBudgetBytes = config.queueBudgetBytes
+        // What the queue file records, the number `cairn queue stats` reads too.
+        status.queueBudgetBytes = queue.budgetBytes ?? config.queueBudgetBytes
         status.queueLosses = queue.losses.entries.map { ("\($0.stream.name).\($0.reason.rawValue)", $0.count) }
         status.activeAlarms = sensors.activeAlarms
         status.readingsRejected = sensors.rejectedReadings

@@ -64,9 +64,11 @@ enum QueueCommand {
     }
 
     static func render(_ stats: QueueStats) -> String {
-        var out = "queue: \(stats.records) records, \(stats.usedBytes) bytes used of \(stats.budgetBytes > 0 ? "\(stats.budgetBytes)" : "unbounded") (file \(stats.fileBytes) bytes), next seq \(stats.nextSequence)\n"
+        let budget = stats.budgetBytes.map { $0 > 0 ? "budget \(Numbers.bytes($0))" : "an unbounded budget" }
+            ?? "a budget not yet recorded (no agent has opened this file since it could)"
+        var out = "queue: \(stats.records) records, \(Numbers.bytes(stats.usedBytes)) used of \(budget) (file \(Numbers.bytes(stats.fileBytes))), next seq \(stats.nextSequence)\n"
         for s in stats.streams {
-            out += "  \(s.stream.name): \(s.records) records, \(s.bytes) body bytes"
+            out += "  \(s.stream.name): \(s.records) records, \(Numbers.bytes(s.bytes)) of bodies"
             if s.records > 0 { out += ", oldest seq \(s.oldestSequence) at \(Clock.rfc3339(s.oldestTime))" }
             if s.unsynced > 0 { out += ", \(s.unsynced) with untrusted clock" }
             out += "\n"

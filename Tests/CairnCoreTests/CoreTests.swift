@@ -24,6 +24,18 @@ import Testing
         #expect(Text.slugLevels("a//!!") == "a/_/_")
     }
 
+    @Test func byteCountsInBinaryUnits() {
+        #expect(Numbers.bytes(0) == "0 B")
+        #expect(Numbers.bytes(1023) == "1023 B")
+        #expect(Numbers.bytes(512 * 1024) == "512 KiB")
+        #expect(Numbers.bytes(1_048_576) == "1 MiB")
+        #expect(Numbers.bytes(67_108_864) == "64 MiB")
+        #expect(Numbers.bytes(1_572_864) == "1.5 MiB")
+        #expect(Numbers.bytes(1_048_575) == "1 MiB")
+        #expect(Numbers.bytes(3 * 1024 * 1024 * 1024) == "3 GiB")
+        #expect(Numbers.bytes(-1) == "-1 B")
+    }
+
     @Test func rfc3339() {
         #expect(Clock.rfc3339(0) == "1970-01-01T00:00:00.000Z")
         #expect(Clock.rfc3339(1_795_493_772_712) == "2026-11-24T04:16:12.712Z")

@@ -29,4 +29,21 @@ import CairnTestSupport
         #expect(lines.contains { $0.hasPrefix("  connection ") && $0.hasSuffix(" online") }, "\(lines)")
         #expect(!lines.contains { $0.hasPrefix("agent running") })
     }
+
+    @Test func statusAndQueueStatsShowTheBudgetTheAgentRunsWithInReadableUnits() throws {
+        let setup = try StoreAndForwardTests.Setup(device: "it-budget")
+        let agent = try setup.agent(interval: "0.5", extra: ["--queue-budget-mb", "1"])
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 15) { setup.status()["queue_budget_bytes"] != nil }, "\(agent.log)")
+        let status = try cairn(setup, ["status"])
+        #expect(status.contains { $0.hasPrefix("queue budget ") && $0.hasSuffix(" 1 MiB") }, "\(status)")
+        #expect(status.contains { $0.hasPrefix("queue used ") && $0.hasSuffix(" KiB") }, "\(status)")
+        // The queue file says what budget it is held to, whatever the command's own flags say.
+        for extra in [[], ["--queue-budget-mb", "2"]] {
+            let stats = try cairn(setup, ["queue", "stats"] + extra)
+            #expect(stats.first?.hasPrefix("queue: ") == true && stats.first?.contains(" KiB used of budget 1 MiB (file ") == true, "\(stats)")
+        }
+        #expect(agent.terminate() == 0)
+        #expect(try cairn(setup, ["queue", "stats"]).first?.contains(" used of budget 1 MiB ") == true)
+    }
 }
