@@ -83,18 +83,19 @@ public enum ConfigLoader {
         while index < arguments.count {
             let argument = arguments[index]
             guard argument.hasPrefix("--") else { throw ConfigError("unexpected argument \"\(argument)\"") }
-            var flag = argument
-            var value: String
-            if let equals = argument.firstIndex(of: "=") {
-                flag = String(argument[..<equals])
+            let equals = argument.firstIndex(of: "=")
+            let flag = equals.map { String(argument[..<$0]) } ?? argument
+            // An unknown flag is named as such, whether or not a value follows it.
+            guard flag == "--config" || OptionTable.option(forFlag: flag) != nil else {
+                throw ConfigError("unknown flag \(flag) (see cairn --help)")
+            }
+            let value: String
+            if let equals {
                 value = String(argument[argument.index(after: equals)...])
             } else {
                 guard index + 1 < arguments.count else { throw ConfigError("\(argument) needs a value") }
                 index += 1
                 value = arguments[index]
-            }
-            guard flag == "--config" || OptionTable.option(forFlag: flag) != nil else {
-                throw ConfigError("unknown flag \(flag) (see cairn --help)")
             }
             pairs.append((flag, value))
             index += 1

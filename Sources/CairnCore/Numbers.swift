@@ -19,3 +19,23 @@ public enum Numbers {
         return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }
+
+extension Numbers {
+    /// A byte count for people: "512 B", "512 KiB", "64 MiB", "1.5 GiB"
+    /// (binary units, at most one decimal; exact sizes without one).
+    public static func bytes(_ count: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var unit = 0
+        var scale: Int64 = 1
+        while unit + 1 < units.count && count.magnitude >= UInt64(scale) * 1024 {
+            unit += 1
+            scale *= 1024
+        }
+        var tenths = (Double(count) / Double(scale) * 10).rounded()
+        if tenths.magnitude >= 10240 && unit + 1 < units.count {
+            unit += 1
+            tenths = (tenths / 1024).rounded()
+        }
+        return "\(format(tenths / 10)) \(units[unit])"
+    }
+}

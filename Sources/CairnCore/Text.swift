@@ -32,6 +32,15 @@ public enum Text {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `slug` for each '/'-separated level of a path ("Living Room/Temp" → "living_room/temp");
+    /// a level with nothing left becomes "_", so no level is empty.
+    public static func slugLevels(_ path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { level -> String in
+            let safe = slug(String(level))
+            return safe.isEmpty ? "_" : safe
+        }.joined(separator: "/")
+    }
+
     /// Whether a substring occurs (String.contains(String) is missing in Embedded Swift).
     public static func contains(_ text: String, _ needle: String) -> Bool {
         let hay = Array(text.utf8), pin = Array(needle.utf8)

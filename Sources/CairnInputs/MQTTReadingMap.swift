@@ -9,7 +9,8 @@ import CairnMQTT
 /// `sensor` template: `{1}`…`{9}` are the topic levels matched by the filter's
 /// wildcards in order, `{topic}` the whole topic, `{field}` the field path
 /// ("a.b" → "a/b"). Without `{field}`, an object's fields are appended as
-/// "/<field>".
+/// "/<field>". What comes from the device (levels, field names) is made
+/// topic-safe; the device's own wording is kept as the reading's label.
 public struct MQTTReadingMap: Equatable {
     public let filter: String
     public let sensor: String
@@ -41,7 +42,7 @@ public struct MQTTReadingMap: Equatable {
     /// Turns one message into readings, or failures naming what was wrong with it.
     public func read(topic: String, payload: [UInt8], now: Int64, into result: inout InputResult) {
         let captures = wildcardLevels(of: topic)
-        let base = expand(topic: topic, captures: captures, field: nil)
+        let base = expand(topic: topic, captures: captures, field: nil).id
         guard payload.count <= MQTTReadingMap.maxPayloadBytes else {
             result.fail(base, "message of \(payload.count) bytes on \(topic) is larger than \(MQTTReadingMap.maxPayloadBytes)")
             return
@@ -71,23 +72,24 @@ public struct MQTTReadingMap: Equatable {
         for field in fields {
             let sensor = expand(topic: topic, captures: captures, field: field)
             guard let found = MQTTReadingMap.lookup(field, in: value) else {
-                result.fail(sensor, "field \"\(field)\" missing in the message on \(topic)")
+                result.fail(sensor.id, "field \"\(field)\" missing in the message on \(topic)")
                 continue
             }
             guard let number = Reading.value(from: found) else {
-                result.fail(sensor, "field \"\(field)\" on \(topic) is \(found.kindName), not a number")
+                result.fail(sensor.id, "field \"\(field)\" on \(topic) is \(found.kindName), not a number")
                 continue
             }
             add(sensor, number, field: field, now: now, into: &result)
         }
     }
 
-    private func add(_ sensor: String, _ value: Double, field: String?, now: Int64, into result: inout InputResult) {
-        guard Reading.isValidSensorID(sensor) else {
-            result.fail(sensor, "sensor id \"\(sensor)\" made from the topic is not valid")
+    private func add(_ sensor: SensorName, _ value: Double, field: String?, now: Int64, into result: inout InputResult) {
+        guard Reading.isValidSensorID(sensor.id) else {
+            result.fail(sensor.id, "sensor id \"\(sensor.id)\" made from the topic is not valid")
             return
         }
-        result.readings.append(Reading(sensor: sensor, value: value, unit: field.flatMap { units[$0] } ?? unit, time: now))
+        result.readings.append(Reading(sensor: sensor.id, label: sensor.label, value: value,
+                                       unit: field.flatMap { units[$0] } ?? unit, time: now))
     }
 
     /// The topic levels matched by `+` (one level each) and `#` (the rest, joined by '/').
@@ -105,18 +107,32 @@ public struct MQTTReadingMap: Equatable {
         return captures
     }
 
-    /// The sensor id for `field` (nil: the message as a whole, for failures).
-    func expand(topic: String, captures: [Substring], field: String?, bare: Bool = false) -> String {
-        let fieldPath = String(decoding: (field ?? "").utf8.map { $0 == UInt8(ascii: ".") ? UInt8(ascii: "/") : $0 }, as: UTF8.self)
+    /// A sensor's id, with the topic levels and field names in it made topic-safe
+    /// (`Text.slugLevels`: lower case, other characters → "_"), and its label: the
+    /// id as the device's own names would have made it, when that differs.
+    struct SensorName {
+        let id: String
+        let label: String?
+    }
+
+    /// The sensor name for `field` (nil: the message as a whole, for failures).
+    func expand(topic: String, captures: [Substring], field: String?, bare: Bool = false) -> SensorName {
+        let id = fill(topic: topic, captures: captures, field: field, bare: bare, safe: Text.slugLevels)
+        let original = fill(topic: topic, captures: captures, field: field, bare: bare) { $0 }
+        return SensorName(id: id, label: original == id ? nil : original)
+    }
+
+    private func fill(topic: String, captures: [Substring], field: String?, bare: Bool, safe: (String) -> String) -> String {
+        let fieldPath = field.map { safe(String(decoding: $0.utf8.map { $0 == UInt8(ascii: ".") ? UInt8(ascii: "/") : $0 }, as: UTF8.self)) } ?? ""
         var usedField = false
         let out = Text.fill(sensor) { name in
-            if name == "topic" { return topic }
+            if name == "topic" { return safe(topic) }
             if name == "field" {
                 usedField = true
                 return fieldPath
             }
             guard let number = Int(name), number >= 1, number <= captures.count else { return nil }
-            return String(captures[number - 1])
+            return safe(String(captures[number - 1]))
         }
         return field != nil && !usedField && !bare ? out + "/" + fieldPath : out
     }

@@ -30,7 +30,7 @@ extension DurableQueue {
             }
             let fileBytes = try database.scalar("PRAGMA page_count") * database.scalar("PRAGMA page_size")
             return QueueStats(streams: streams, usedBytes: try usedBytesRaw(), fileBytes: fileBytes,
-                              budgetBytes: options.budgetBytes, nextSequence: nextSequence, losses: losses)
+                              budgetBytes: budgetBytes, nextSequence: nextSequence, losses: losses)
         } catch {
             throw QueueError("stats", error)
         }
@@ -75,7 +75,8 @@ public struct QueueStats {
     public let streams: [Stream]
     public let usedBytes: Int64
     public let fileBytes: Int64
-    public let budgetBytes: Int64
+    /// As the agent recorded it (0: unbounded; nil: not recorded yet).
+    public let budgetBytes: Int64?
     public let nextSequence: Int64
     public let losses: LossCounters
 

@@ -16,6 +16,8 @@ public final class DurableQueue {
     public internal(set) var recordCount: Int64
     /// Everything lost to bounds or errors, persisted plus not yet persisted.
     public internal(set) var losses = LossCounters()
+    /// The part of `losses` already reported in a `queue.loss` event (kept in the file).
+    public internal(set) var reportedLosses = LossCounters()
     /// Rejections not yet written to the counters table (the disk was full).
     var unsavedLosses = LossCounters()
     /// Boot ids → their number in the `boots` table.
@@ -23,8 +25,13 @@ public final class DurableQueue {
     /// Set when a corrupt or unreadable file was moved aside at open.
     public internal(set) var recovery: QueueRecovery?
 
-    /// `recover: false` (technician commands while the agent runs) reports a
-    /// bad file instead of moving it aside.
+    /// The disk budget the file is held to (0: unbounded), as the agent recorded
+    /// it; nil when no agent has recorded one yet.
+    public internal(set) var budgetBytes: Int64?
+
+    /// `recover: true` is the agent, which owns the file: it moves a bad file
+    /// aside and records its budget. `recover: false` (technician commands while
+    /// the agent runs) reports a bad file and reads the budget the agent recorded.
     public init(options: QueueOptions, recover: Bool = true) throws(QueueError) {
         self.options = options
         reservation = SequenceReservation(path: options.path + ".seq")
@@ -38,6 +45,15 @@ public final class DurableQueue {
             nextSequence = max(last, last == 0 ? reservation.ceiling : 0) + 1
             recordCount = try database.scalar("SELECT count(*) FROM records")
             losses = try DurableQueue.loadLosses(database)
+            if recover { try recordBudget() }
+            if let reported = try loadReported() {
+                reportedLosses = reported
+            } else {
+                // A file from before reports were kept: its history counts as reported.
+                reportedLosses = losses
+                if recover { try saveReported(losses) }
+            }
+            budgetBytes = try recordedBudget()
         } catch {
             throw QueueError("open \(options.path)", error)
         }
@@ -52,16 +68,19 @@ public final class DurableQueue {
 
     /// Appends records in one transaction (one fsync at most), making room
     /// within the budget first; returns the sequence numbers given.
+    /// `reporting`: the records report these losses (a `queue.loss` event);
+    /// they become `reportedLosses` in the same transaction.
     @discardableResult
-    public func append(_ records: [PendingRecord]) throws(QueueError) -> ClosedRange<Int64>? {
+    public func append(_ records: [PendingRecord], reporting: LossCounters? = nil) throws(QueueError) -> ClosedRange<Int64>? {
         guard !records.isEmpty else { return nil }
+        var reporting = reporting
         var incoming: Int64 = 0
         for record in records { incoming += Int64(record.fragment.utf8.count) + QueueStatements.rowOverhead }
         reservation.reserve(upTo: nextSequence + Int64(records.count))
         var attempt = 0
         while true {
             do {
-                try insert(records, incoming: incoming, evictHarder: attempt > 0)
+                try insert(records, incoming: incoming, evictHarder: attempt > 0, reporting: reporting)
                 break
             } catch {
                 // A rolled-back transaction may have added a boot row the cache now names.
@@ -69,6 +88,8 @@ public final class DurableQueue {
                 attempt += 1
                 if error.isCorruption && attempt == 1 {
                     try recoverFromCorruption(error)
+                    // The counts reported went with the old file; the new one starts from zero.
+                    reporting = nil
                     continue
                 }
                 // Full: evict harder and try once more before giving up on these records.
@@ -80,13 +101,14 @@ public final class DurableQueue {
                 throw QueueError("append", error)
             }
         }
+        if let reporting { reportedLosses = reporting }
         let first = nextSequence
         nextSequence += Int64(records.count)
         recordCount += Int64(records.count)
         return first...(nextSequence - 1)
     }
 
-    private func insert(_ records: [PendingRecord], incoming: Int64, evictHarder: Bool) throws(SQLiteError) {
+    private func insert(_ records: [PendingRecord], incoming: Int64, evictHarder: Bool, reporting: LossCounters?) throws(SQLiteError) {
         try database.transaction { () throws(SQLiteError) in
             try makeRoom(incoming: evictHarder ? incoming * 4 + 64 * 1024 : incoming)
             var sequence = nextSequence
@@ -112,6 +134,7 @@ public final class DurableQueue {
                 sequence += 1
             }
             try saveLosses(unsavedLosses)
+            if let reporting { try saveReported(reporting) }
         }
         unsavedLosses = LossCounters()
     }

@@ -69,6 +69,11 @@ extension DurableQueue {
         do {
             database = try QueueRecovery.openChecked(options)
             statements = try QueueStatements(database)
+            try recordBudget()
+            // The old file's counts went with it; the new one starts from what is not yet saved.
+            losses = unsavedLosses
+            reportedLosses = LossCounters()
+            try saveReported(reportedLosses)
         } catch {
             throw QueueError("reopen \(options.path)", error)
         }

@@ -2,7 +2,7 @@
 /// migrates from the version before it, in one transaction, so a file from
 /// any earlier release opens; tests build every earlier version and migrate it.
 enum QueueSchema {
-    static let current: Int64 = 2
+    static let current: Int64 = 3
 
     /// Version 1 (first release): records(seq, stream, time_ms, body) where body
     /// was the complete reading JSON including "seq" and "time".
@@ -36,6 +36,15 @@ enum QueueSchema {
         PRAGMA user_version = 2;
         """
 
+    /// Version 3: settings the agent records about how it holds the file
+    /// (`budget_bytes`), so that whoever opens it reads the same.
+    static let version3 = """
+        CREATE TABLE settings(
+            key TEXT PRIMARY KEY,
+            value INTEGER NOT NULL);
+        PRAGMA user_version = 3;
+        """
+
     static func migrate(_ database: SQLiteDatabase) throws(SQLiteError) {
         var version = try database.scalar("PRAGMA user_version")
         if version == 0 {
@@ -45,6 +54,7 @@ enum QueueSchema {
                 try database.transaction { () throws(SQLiteError) in
                     try database.execute(version1)
                     try database.execute(version2)
+                    try database.execute(version3)
                 }
                 return
             }
@@ -55,6 +65,10 @@ enum QueueSchema {
                 try rewriteVersion1Bodies(database)
             }
             version = 2
+        }
+        if version == 2 {
+            try database.transaction { () throws(SQLiteError) in try database.execute(version3) }
+            version = 3
         }
         guard version == current else {
             throw SQLiteError(code: 1, message: "queue schema version \(version) is newer than this agent understands (\(current))")

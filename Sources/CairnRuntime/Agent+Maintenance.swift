@@ -17,6 +17,8 @@ extension Agent {
         events.emit("config.applied", stamp: now, data: [
             .text("config_version", config.configVersion), .text("source", config.configPath.isEmpty ? "defaults" : config.configPath),
         ])
+        // What the last run counted and could not report (it stopped or was killed first).
+        reportLosses()
     }
 
     /// When the clock becomes trusted or steps, this boot's waiting records are re-stamped.
@@ -45,18 +47,24 @@ extension Agent {
         reportLosses()
     }
 
-    /// Evictions, expiries and rejections since the last report become one event.
+    /// Losses since the last report (evictions, expiries, rejections, and purges
+    /// by `cairn queue purge`, also from before a restart) become one event; the
+    /// queue keeps what was reported with it, so nothing is reported twice or never.
     func reportLosses() {
-        let delta = queue.losses.since(reportedLosses)
+        do {
+            try queue.refreshLosses()
+        } catch {
+            Log.warning("cannot read the loss counters: \(error)")
+        }
+        let covered = queue.losses
+        let delta = covered.since(queue.reportedLosses)
         guard delta.total > 0 else { return }
         var data: [JSONMember] = []
         for (stream, reason, count) in delta.entries {
             data.append(.number("\(stream.name).\(reason.rawValue)", count))
         }
         Log.warning("queue lost \(delta.total) records since the last report (\(data.map { $0.key }.joined(separator: ", ")))")
-        if events.emit("queue.loss", stamp: now, data: data) {
-            reportedLosses = queue.losses
-        }
+        events.emit("queue.loss", stamp: now, data: data, reporting: covered)
     }
 
     func writeStatus() {
@@ -64,7 +72,8 @@ extension Agent {
         status.connection = uplink.isOnline ? "online" : "offline"
         status.queueDepth = queue.recordCount
         status.queueUsedBytes = (try? queue.usedBytes()) ?? -1
-        status.queueBudgetBytes = config.queueBudgetBytes
+        // What the queue file records, the number `cairn queue stats` reads too.
+        status.queueBudgetBytes = queue.budgetBytes ?? config.queueBudgetBytes
         status.queueLosses = queue.losses.entries.map { ("\($0.stream.name).\($0.reason.rawValue)", $0.count) }
         status.activeAlarms = sensors.activeAlarms
         status.readingsRejected = sensors.rejectedReadings

@@ -23,8 +23,6 @@ public final class Agent {
     var lastCommit: Int64 = 0
     /// queue_commit_interval in ms (0: every read).
     var commitInterval: Int64 { Int64(config.queueCommitInterval * 1000) }
-    /// Losses already reported in an event.
-    var reportedLosses: LossCounters
     /// Records rejected since storage started failing; nil while it works.
     var storageFailure: Int64?
     /// Sensors seen so far with their unit and label, and which failed on the last read.
@@ -50,7 +48,6 @@ public final class Agent {
                              monotonic: Clock.monotonicMilliseconds(),
                              syncFileExists: config.clockSyncFile.map { Files.exists($0) } ?? false)
         events = AgentEvents(source: config.topicPrefix, queue: queue, bootID: bootID)
-        reportedLosses = queue.losses
         uplink = Uplink(settings: UplinkSettings(config: config), queue: queue)
         // The sections were validated when the config file was loaded.
         let settings = (try? SensorSettings.parse(config.sensorSections, source: config.configPath)) ?? .defaults
@@ -97,6 +94,7 @@ public final class Agent {
         loop.run()
 
         sensors.stop()
+        reportLosses()
         events.emit("agent.stopped", stamp: now, data: [.text("reason", "signal"), .number("queued", queue.recordCount)])
         commitPending()
         uplink.shutdown()

@@ -10,12 +10,13 @@ struct AgentEvents {
 
     /// Queues an event; returns false when it could not be stored (disk full),
     /// so the caller can try to report it again later.
+    /// `reporting`: the queue losses this event reports (see DurableQueue.append).
     @discardableResult
-    func emit(_ type: String, subject: String? = nil, stamp: RecordStamp, data: [JSONMember]) -> Bool {
+    func emit(_ type: String, subject: String? = nil, stamp: RecordStamp, data: [JSONMember], reporting: LossCounters? = nil) -> Bool {
         let event = CloudEvent(type: "io.cairn.\(type)", source: source, id: "", time: stamp.wall,
                                subject: subject, data: .object(data))
         do {
-            try queue.append([PendingRecord(stream: .events, stamp: stamp, fragment: event.fragment)])
+            try queue.append([PendingRecord(stream: .events, stamp: stamp, fragment: event.fragment)], reporting: reporting)
             Log.info("event \(event.type)\(subject.map { " (\($0))" } ?? "")")
             return true
         } catch {

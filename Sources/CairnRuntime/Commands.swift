@@ -8,13 +8,17 @@ import CairnStatus
 public enum Commands {
     public static func main(_ arguments: [String]) -> Int32 {
         guard let command = arguments.first else {
-            output(help())
+            output(CommandHelp.overview())
             return 0
         }
         let rest = Array(arguments.dropFirst())
+        if let help = CommandHelp.named(command), CommandHelp.asked(rest) {
+            output(help.text)
+            return 0
+        }
         switch command {
         case "--version", "version": output(BuildInfo.summary + "\n"); return 0
-        case "--help", "-h", "help": output(help()); return 0
+        case "--help", "-h", "help": output(CommandHelp.overview()); return 0
         case "run": return run(rest)
         case "status": return status(rest)
         case "sensors": return sensors(rest)
@@ -60,12 +64,8 @@ public enum Commands {
             fail("\(path) is not readable JSON")
             return 1
         }
-        var shown = document
-        if let pid = document["pid"]?.integer, case .object(let members) = document {
-            let alive = kill(pid_t(pid), 0) == 0 || cairn_errno() == EPERM
-            shown = .object(members + [JSONMember(key: "agent_running", value: .string(alive ? "yes" : "no (status is from an earlier run)"))])
-        }
-        output(StatusReport.render(shown))
+        let running = document["pid"]?.integer.map { $0 > 0 && (kill(pid_t($0), 0) == 0 || cairn_errno() == EPERM) } ?? false
+        output(StatusReport.render(document, running: running))
         return 0
     }
 
@@ -107,32 +107,6 @@ public enum Commands {
             }
         }
         return out.isEmpty ? "" : "\nLAN inputs (sensors appear when devices send):\n" + out
-    }
-
-    static func help() -> String {
-        var text = """
-            \(BuildInfo.summary): edge agent for IoT gateways
-
-            usage: cairn <command> [flags]
-
-            commands:
-              run        read sensors, queue readings, forward them to the broker
-              status     show the running agent's status (same --data-dir / --config)
-              sensors    list the sensors found on this device and their readings
-              queue      stats | peek | purge [--stream S] [--limit N]: inspect the queue
-              --version  print version, architecture and C library
-              --help     this text
-
-            flags (each also a key of the JSON config file, e.g. "data_dir"):
-              --config FILE            read settings from a JSON file; flags override it
-
-            """
-        for option in OptionTable.all {
-            var left = "  \(option.flag) \(option.placeholder)"
-            while left.utf8.count < 27 { left += " " }
-            text += "\(left)\(option.help)\n"
-        }
-        return text
     }
 
     static func output(_ text: String) {

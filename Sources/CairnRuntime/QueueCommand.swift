@@ -8,7 +8,7 @@ import CairnQueue
 enum QueueCommand {
     static func run(_ arguments: [String]) -> Int32 {
         guard let action = arguments.first, ["stats", "peek", "purge"].contains(action) else {
-            Commands.fail("usage: cairn queue stats|peek|purge [--stream events|metadata|telemetry] [--limit N] [--data-dir DIR | --config FILE]")
+            Commands.fail("usage: \(CommandHelp.named("queue")!.usage) (see cairn queue --help)")
             return 2
         }
         var rest = Array(arguments.dropFirst())
@@ -17,7 +17,11 @@ enum QueueCommand {
         var index = 0
         while index < rest.count {
             let flag = rest[index]
-            if (flag == "--stream" || flag == "--limit") && index + 1 < rest.count {
+            if flag == "--stream" || flag == "--limit" {
+                guard index + 1 < rest.count else {
+                    Commands.fail("\(flag) needs a value")
+                    return 2
+                }
                 let value = rest[index + 1]
                 if flag == "--stream" {
                     guard let named = QueueStream(name: value) else {
@@ -60,9 +64,11 @@ enum QueueCommand {
     }
 
     static func render(_ stats: QueueStats) -> String {
-        var out = "queue: \(stats.records) records, \(stats.usedBytes) bytes used of \(stats.budgetBytes > 0 ? "\(stats.budgetBytes)" : "unbounded") (file \(stats.fileBytes) bytes), next seq \(stats.nextSequence)\n"
+        let budget = stats.budgetBytes.map { $0 > 0 ? "budget \(Numbers.bytes($0))" : "an unbounded budget" }
+            ?? "a budget not yet recorded (no agent has opened this file since it could)"
+        var out = "queue: \(stats.records) records, \(Numbers.bytes(stats.usedBytes)) used of \(budget) (file \(Numbers.bytes(stats.fileBytes))), next seq \(stats.nextSequence)\n"
         for s in stats.streams {
-            out += "  \(s.stream.name): \(s.records) records, \(s.bytes) body bytes"
+            out += "  \(s.stream.name): \(s.records) records, \(Numbers.bytes(s.bytes)) of bodies"
             if s.records > 0 { out += ", oldest seq \(s.oldestSequence) at \(Clock.rfc3339(s.oldestTime))" }
             if s.unsynced > 0 { out += ", \(s.unsynced) with untrusted clock" }
             out += "\n"

@@ -103,14 +103,19 @@ public struct StatusReport {
         return w.text + "\n"
     }
 
-    /// Human-readable lines for the terminal, straight from the stored document.
+    /// Human-readable lines for the terminal, straight from the stored document;
+    /// byte counts (`*_bytes`) in binary units.
     public static func render(_ document: JSONValue) -> String {
         var out = ""
         let members = document.members ?? []
         let width = members.reduce(20) { max($0, $1.key.utf8.count) }
         for member in members {
+            var words = member.key.split(separator: "_").map(String.init)
             let value: String
             switch member.value {
+            case .number(let n) where words.contains("bytes"):
+                value = Numbers.bytes(Int64(n))
+                words.removeAll { $0 == "bytes" }
             case .string(let s): value = s.isEmpty ? "-" : s
             case .number(let n): value = Numbers.format(n)
             case .array(let items):
@@ -119,7 +124,7 @@ public struct StatusReport {
                 value = members.isEmpty ? "none" : members.map { "\($0.key) \(JSONWriter.encode($0.value))" }.joined(separator: ", ")
             default: value = JSONWriter.encode(member.value)
             }
-            var label = member.key.split(separator: "_").joined(separator: " ")
+            var label = words.joined(separator: " ")
             while label.utf8.count < width { label += " " }
             out += "\(label) \(value)\n"
         }

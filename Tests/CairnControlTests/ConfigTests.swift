@@ -89,6 +89,8 @@ import CairnTestSupport
         #expect(error(["--broker", "http://x"]) == "--broker: \"http://x\" is not an mqtt:// or mqtts:// URL")
         #expect(error(["--interval", "0"]) == "--interval: 0 is outside 0.01…86400")
         #expect(error(["--nope", "1"]) == "unknown flag --nope (see cairn --help)")
+        // Last on the line, an unknown flag is still unknown, not one that "needs a value".
+        #expect(error(["--interval", "5", "--nope"]) == "unknown flag --nope (see cairn --help)")
         #expect(error(["--broker"]) == "--broker needs a value")
         #expect(error(["--device-id", "a/b"]) == "--device-id: device id must be 1-128 characters without '/', '+', '#' or spaces")
         #expect(error(["--sysfs-root", "/nonexistent/dir"]) == "--sysfs-root: /nonexistent/dir is not a directory")

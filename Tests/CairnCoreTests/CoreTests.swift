@@ -20,6 +20,20 @@ import Testing
         #expect(Text.trimmed("  42000\n") == "42000")
         #expect(Text.contains("hello world", "o w"))
         #expect(!Text.contains("hello", "hello!"))
+        #expect(Text.slugLevels("Living Room/Sensor #2") == "living_room/sensor_2")
+        #expect(Text.slugLevels("a//!!") == "a/_/_")
+    }
+
+    @Test func byteCountsInBinaryUnits() {
+        #expect(Numbers.bytes(0) == "0 B")
+        #expect(Numbers.bytes(1023) == "1023 B")
+        #expect(Numbers.bytes(512 * 1024) == "512 KiB")
+        #expect(Numbers.bytes(1_048_576) == "1 MiB")
+        #expect(Numbers.bytes(67_108_864) == "64 MiB")
+        #expect(Numbers.bytes(1_572_864) == "1.5 MiB")
+        #expect(Numbers.bytes(1_048_575) == "1 MiB")
+        #expect(Numbers.bytes(3 * 1024 * 1024 * 1024) == "3 GiB")
+        #expect(Numbers.bytes(-1) == "-1 B")
     }
 
     @Test func rfc3339() {

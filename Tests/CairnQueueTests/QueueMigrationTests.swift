@@ -32,6 +32,26 @@ import CairnTestSupport
         #expect(try queue.append(telemetry(1)) == 4...4)
     }
 
+    @Test func version2FilesMigrateAndTheAgentRecordsItsBudget() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let database = try SQLiteDatabase(path: dir.file("q.db"))
+            try database.execute(QueueSchema.version1)
+            try database.execute(QueueSchema.version2)
+        }
+        // A technician's command on a file no agent has recorded a budget in: it says so.
+        var inspect = QueueOptions(path: dir.file("q.db"))
+        inspect.budgetBytes = 5 * 1024 * 1024
+        #expect(try DurableQueue(options: inspect, recover: false).budgetBytes == nil)
+        var options = QueueOptions(path: dir.file("q.db"))
+        options.budgetBytes = 1024 * 1024
+        let agent = try DurableQueue(options: options)
+        #expect(agent.budgetBytes == Int64(1024 * 1024))
+        #expect(try agent.stats().budgetBytes == Int64(1024 * 1024))
+        // Whatever its own configuration says, the command reads the agent's.
+        #expect(try DurableQueue(options: inspect, recover: false).stats().budgetBytes == Int64(1024 * 1024))
+    }
+
     @Test func aNewFileIsCreatedAtTheCurrentVersion() throws {
         let dir = TemporaryDirectory()
         _ = try DurableQueue(path: dir.file("q.db"))

@@ -14,8 +14,9 @@ BIN=${CAIRN_BIN:-.build/release/cairn}
 MESSAGES=$(( (N + 99) / 100 ))
 scripts/install-deps >/dev/null
 command -v /usr/bin/time >/dev/null || apt-get install -y time >/dev/null
-swift build -c release --product cairn --product bench-queue >/dev/null 2>&1 || {
-    swift build -c release --product cairn >/dev/null; swift build -c release --product bench-queue >/dev/null; }
+# One product per build: given several --product flags, SwiftPM builds only the last.
+[ -n "${CAIRN_BIN:-}" ] || swift build -c release --product cairn >/dev/null
+swift build -c release --product bench-queue >/dev/null
 source bench/lib.sh
 sub_count() { # port topic count -> waits until count messages arrived
     mosquitto_sub -h 127.0.0.1 -p "$1" -q 1 -t "$2" -C "$3" -W 900 > /dev/null

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+
+/// The shell scripts that build and measure the agent build what they measure.
+@Suite struct BenchScriptTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Logical lines (backslash continuations joined) of every text file under bench/ and scripts/.
+    static func scriptLines() -> [(file: String, line: String)] {
+        var out: [(String, String)] = []
+        for folder in ["bench", "scripts"] {
+            let base = root.appendingPathComponent(folder)
+            guard let walk = FileManager.default.enumerator(atPath: base.path) else { continue }
+            for case let name as String in walk {
+                guard let text = try? String(contentsOf: base.appendingPathComponent(name), encoding: .utf8),
+                      text.hasPrefix("#!") else { continue }
+                for line in text.replacingOccurrences(of: "\\\n", with: " ").split(separator: "\n") {
+                    out.append(("\(folder)/\(name)", String(line)))
+                }
+            }
+        }
+        return out
+    }
+
+    @Test func eachSwiftBuildNamesOneProductAndAnExistingBinaryIsNotTakenForAFreshOne() {
+        let lines = BenchScriptTests.scriptLines()
+        #expect(lines.contains { $0.file == "bench/drain/run.sh" }, "scripts not found under \(BenchScriptTests.root.path)")
+        for (file, line) in lines where line.contains("swift build") {
+            // SwiftPM builds only the last of several --product flags.
+            for command in line.components(separatedBy: CharacterSet(charactersIn: ";&|")) where command.contains("swift build") {
+                #expect(command.components(separatedBy: "--product ").count <= 2, "\(file): \(line)")
+            }
+            // `[ -x bin ] || swift build` measures whatever binary was left there, however old.
+            #expect(!(line.contains("[ -x") && line.contains("] || swift build")), "\(file): \(line)")
+        }
+    }
+}
