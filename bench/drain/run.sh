@@ -13,7 +13,7 @@ N=${1:-1000000}
 BIN=${CAIRN_BIN:-.build/release/cairn}
 MESSAGES=$(( (N + 99) / 100 ))
 scripts/install-deps >/dev/null
-command -v /usr/bin/time >/dev/null || apt-get install -y time >/dev/null
+command -v /usr/bin/time >/dev/null || { source scripts/apt.sh; apt_install time; }
 # One product per build: given several --product flags, SwiftPM builds only the last.
 [ -n "${CAIRN_BIN:-}" ] || swift build -c release --product cairn >/dev/null
 swift build -c release --product bench-queue >/dev/null
