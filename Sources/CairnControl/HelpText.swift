@@ -6,13 +6,22 @@ public enum HelpText {
     /// Where the right column starts; the left side is indented by two spaces.
     public static let column = 32
 
-    public typealias Row = (left: String, text: String)
+    /// A struct, not a labelled tuple: converting an array of unlabelled tuple literals
+    /// to labelled ones is a dynamic cast, which Embedded Swift cannot do.
+    public struct Row {
+        public let left: String
+        public let text: String
+        public init(_ left: String, _ text: String) {
+            self.left = left
+            self.text = text
+        }
+    }
 
-    public static let configRow: Row = ("--config FILE", "read settings from a JSON file; flags override it")
+    public static let configRow = Row("--config FILE", "read settings from a JSON file; flags override it")
 
     /// Rows for options of the table, all of them or those with the given keys in table order.
     public static func optionRows(keys: [String]? = nil) -> [Row] {
-        OptionTable.all.filter { keys?.contains($0.key) ?? true }.map { ("\($0.flag) \($0.placeholder)", $0.help) }
+        OptionTable.all.filter { keys?.contains($0.key) ?? true }.map { Row("\($0.flag) \($0.placeholder)", $0.help) }
     }
 
     public static func render(_ rows: [Row]) -> String {

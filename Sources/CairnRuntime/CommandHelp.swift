@@ -22,11 +22,11 @@ struct CommandHelp {
         CommandHelp(name: "queue", usage: "cairn queue stats|peek|purge [--stream S] [--limit N] [--data-dir DIR | --config FILE]",
                     summary: "stats | peek | purge: inspect the queue (safe while the agent runs)",
                     flags: [
-                        ("stats", "records, bytes used of the budget, oldest record per stream, losses"),
-                        ("peek", "show the oldest records of each stream"),
-                        ("purge", "delete the records of a stream (or all), counted as purged"),
-                        ("--stream S", "events, metadata or telemetry (peek, purge; default: all)"),
-                        ("--limit N", "records per stream that peek shows (default: 10)"),
+                        HelpText.Row("stats", "records, bytes used of the budget, oldest record per stream, losses"),
+                        HelpText.Row("peek", "show the oldest records of each stream"),
+                        HelpText.Row("purge", "delete the records of a stream (or all), counted as purged"),
+                        HelpText.Row("--stream S", "events, metadata or telemetry (peek, purge; default: all)"),
+                        HelpText.Row("--limit N", "records per stream that peek shows (default: 10)"),
                         HelpText.configRow,
                     ] + HelpText.optionRows(keys: ["data_dir"])),
     ]
@@ -41,9 +41,9 @@ struct CommandHelp {
 
     /// `cairn --help`.
     static func overview() -> String {
-        let commands = all.map { HelpText.Row(left: $0.name, text: $0.summary) } + [
-            ("--version", "print version, architecture and C library"),
-            ("--help", "this text; cairn <command> --help for one command"),
+        let commands = all.map { HelpText.Row($0.name, $0.summary) } + [
+            HelpText.Row("--version", "print version, architecture and C library"),
+            HelpText.Row("--help", "this text; cairn <command> --help for one command"),
         ]
         return "\(BuildInfo.summary): edge agent for IoT gateways\n\nusage: cairn <command> [flags]\n\ncommands:\n"
             + HelpText.render(commands)

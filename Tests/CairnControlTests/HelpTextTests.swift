@@ -4,9 +4,9 @@ import Testing
 @Suite struct HelpTextTests {
     @Test func longFlagsGetALineOfTheirOwnAndTextWrapsAtTheColumn() {
         let text = HelpText.render([
-            ("--short N", "fits"),
-            ("--a-flag-much-too-long-for-the-column SECONDS", "text on the next line"),
-            ("--wrapped", String(repeating: "word ", count: 30)),
+            HelpText.Row("--short N", "fits"),
+            HelpText.Row("--a-flag-much-too-long-for-the-column SECONDS", "text on the next line"),
+            HelpText.Row("--wrapped", String(repeating: "word ", count: 30)),
         ])
         let lines = text.split(separator: "\n").map(String.init)
         let pad = String(repeating: " ", count: HelpText.column)
