@@ -95,6 +95,9 @@ public final class Agent {
         loop.afterEachTurn { [self] _ in reportConnectionChanges() }
 
         loop.run()
+        // The loop's closures capture the agent: drop them, so the agent is freed
+        // when its owner lets go (queue closed, MQTT handle destroyed).
+        loop.removeAll()
 
         sensors.stop()
         events.emit("agent.stopped", stamp: now, data: [.text("reason", "signal"), .number("queued", queue.recordCount)])
