@@ -92,6 +92,9 @@ public final class Agent {
         loop.afterEachTurn { [self] _ in reportConnectionChanges() }
 
         loop.run()
+        // The loop's closures capture the agent: drop them, so the agent is freed
+        // when its owner lets go (queue closed, MQTT handle destroyed).
+        loop.removeAll()
 
         sensors.stop()
         reportLosses()

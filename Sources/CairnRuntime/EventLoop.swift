@@ -52,6 +52,17 @@ public final class EventLoop {
 
     public func stop() { stopped = true }
 
+    /// Drops every source, timer, deadline and after-turn action. Their closures
+    /// capture their owners (the agent owns this loop), so an owner that is done
+    /// with the loop calls this to break the cycle and be freed (and its SQLite,
+    /// MQTT and HTTP handles closed by their deinits).
+    public func removeAll() {
+        sources = []
+        timers = []
+        deadlines = []
+        afterTurn = []
+    }
+
     public func run() {
         while !stopped { turn(maxWait: 1000) }
     }

@@ -180,6 +180,20 @@ extension StoreAndForwardTests {
         #expect(setup.subscriber.payloads(topic: "\(setup.prefix)/meta").count == metaCount + 1)
     }
 
+    /// A clean stop frees the agent, which closes the queue: SQLite checkpoints and
+    /// removes its -wal and -shm files when the last connection closes. (The event
+    /// loop's closures used to keep the agent alive to the end of the process.)
+    @Test func aCleanStopClosesTheQueue() throws {
+        let setup = try Setup(device: "it-close")
+        let agent = try setup.agent()
+        #expect(waitUntil(timeout: 10) { ((try? setup.highestSequence()) ?? 0) >= 5 })
+        #expect(FileManager.default.fileExists(atPath: setup.dir.file("data/queue.db-wal")))
+        #expect(agent.terminate() == 0, "\(agent.log.suffix(2000))")
+        for suffix in ["-wal", "-shm"] {
+            #expect(!FileManager.default.fileExists(atPath: setup.dir.file("data/queue.db\(suffix)")), "queue.db\(suffix) left behind")
+        }
+    }
+
     /// An agent with nothing to do sleeps in poll(): no busy loop, online or offline.
     @Test func anIdleAgentSleeps() throws {
         let setup = try Setup(device: "it-idle")

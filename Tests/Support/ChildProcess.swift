@@ -18,7 +18,10 @@ public final class ChildProcess {
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        // Also when the process ended by itself: waitUntilExit is what drops Foundation's
+        // run-loop source, which retains the Process (a cycle, and a leak, without it).
+        process.waitUntilExit()
     }
 
     public var isRunning: Bool { process.isRunning }
