@@ -7,7 +7,8 @@ import CairnUplink
 
 /// Wires the layers together on one event loop: inputs are read on a timer,
 /// readings go into the durable queue, the uplink drains the queue whenever
-/// the broker is reachable, and status is written beside.
+/// the broker is reachable, and status is written beside. SIGHUP reloads the
+/// configuration (Agent+Apply.swift); SIGTERM and SIGINT stop the agent.
 public final class Agent {
     /// The configuration in force.
     var config: Configuration
@@ -38,6 +39,8 @@ public final class Agent {
     /// The status and health timers, registered again when their intervals change.
     var statusTimer: EventLoop.Handle?
     var healthTimer: EventLoop.Handle?
+    /// SIGHUP arrived; the reload runs after the turn, outside the loop's callbacks.
+    var reloadRequested = false
 
     public init(config: Configuration, arguments: [String] = []) throws(AgentError) {
         self.config = config
@@ -74,7 +77,7 @@ public final class Agent {
 
     var now: RecordStamp { clock.stamp(wall: Clock.wallMilliseconds(), monotonic: Clock.monotonicMilliseconds()) }
 
-    /// Runs until SIGTERM, SIGINT or SIGHUP; returns after a clean shutdown.
+    /// Runs until SIGTERM or SIGINT (SIGHUP reloads); returns after a clean shutdown.
     public func run() {
         let signals = cairn_signals_install()
         Log.info("\(BuildInfo.summary) starting as \(config.agent.deviceID); data in \(config.agent.dataDirectory); broker \(config.uplink.broker); \(queue.recordCount) records queued")
@@ -83,7 +86,10 @@ public final class Agent {
 
         loop.watch(request: { (signals, Int16(POLLIN)) }, ready: { [self] _ in
             let signal = cairn_signals_next()
-            if signal != 0 {
+            if signal == SIGHUP {
+                Log.info("SIGHUP received, reloading the configuration")
+                reloadRequested = true
+            } else if signal != 0 {
                 Log.info("signal \(signal) received, stopping")
                 loop.stop()
             }
@@ -100,6 +106,11 @@ public final class Agent {
         registerTimers()
         loop.every(60_000, delay: 5000) { [self] in maintainQueue() }
         loop.afterEachTurn { [self] _ in reportConnectionChanges() }
+        loop.afterEachTurn { [self] _ in
+            guard reloadRequested else { return }
+            reloadRequested = false
+            reload()
+        }
 
         loop.run()
 

@@ -131,6 +131,9 @@ extension SensorRuntime {
         for rule in plan.config.rules where !rule.actions.isEmpty { actions[rule.name] = rule.actions }
         eventSource = plan.config.agent.topicPrefix
         applied = plan.config
+        // An input replaced by one of the same name is listed once.
+        var seen = Set<String>()
+        plan.rebuilt = plan.rebuilt.filter { seen.insert($0).inserted }
         return output
     }
 
