@@ -98,6 +98,30 @@ import CairnTestSupport
         #expect(error(["--batch-size", "2.5"]) == "--batch-size: expected a whole number, found 2.5")
     }
 
+    @Test func defaultsComeFromTheOptionTableAndShowInHelp() throws {
+        let config = ConfigLoader.defaults()
+        #expect(config.agent.interval == 10 && config.agent.healthInterval == 60 && config.agent.sysfsRoot == "/sys")
+        #expect(config.uplink.broker == BrokerURL(tls: false, host: "127.0.0.1", port: 1883))
+        #expect(config.uplink.batchSize == 100 && config.uplink.window == 16 && config.uplink.version == .v5 && config.uplink.compress)
+        #expect(config.queue.budgetBytes == 64 * 1024 * 1024 && config.queue.overflow == .dropOldest && config.queue.durability == .normal)
+        #expect(config.inputs.map(\.type) == ["hwmon", "thermal", "health"] && config.pipelines.isEmpty && config.rules.isEmpty)
+        #expect(!config.agent.deviceID.isEmpty && !config.agent.dataDirectory.isEmpty)
+        #expect(OptionTable.option(forKey: "interval")?.help == "seconds between sensor reads (default: 10)")
+        #expect(OptionTable.option(forKey: "health_interval")?.help.hasSuffix("(default: 60, 0 = none)") == true)
+        #expect(OptionTable.option(forKey: "username")?.help == "MQTT user name")
+    }
+
+    @Test func sectionsAreOptionsTooAndAFlagWinsOverTheFile() throws {
+        let dir = TemporaryDirectory()
+        dir.write("c.json", #"{"inputs": [{"type": "hwmon"}], "rules": [{"name": "r", "match": "*", "above": 1}]}"#)
+        let config = try load(["--config", dir.file("c.json"), "--inputs", #"[{"type": "file", "name": "ups", "path": "/run/ups"}]"#])
+        #expect(config.inputs.map(\.label) == ["file:ups"])
+        #expect(config.rules.map(\.name) == ["r"])
+        #expect(error(["--inputs", #"[{"type": "file"}]"#]) == "--inputs:1:3: input 1: \"name\" is required")
+        #expect(error(["--pipelines", "[1,"]) == "--pipelines:1:4: unexpected end of document")
+        #expect(error(["--rules", "{}"]) == "--rules:1:1: rules must be an array, not an object")
+    }
+
     @Test func everyOptionHasAFlagAndHelp() {
         var flags = Set<String>()
         for option in OptionTable.all {
