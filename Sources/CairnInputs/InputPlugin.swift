@@ -43,7 +43,7 @@ public class InputOptions {
     func plan(southbound: String?) -> String? { nil }
 
     /// The typed settings, when these are the settings of a `P` input.
-    public func settings<P: InputPlugin>(of type: P.Type) -> P.Settings? {
+    public final func settings<P: InputPlugin>(of type: P.Type) -> P.Settings? {
         guard typeName == P.typeName else { return nil }
         return TypedInputOptions<P>.same(self).settings
     }

@@ -104,7 +104,7 @@ import CairnTestSupport
     @Test func aRefusedChangeLeavesTheRunningInputsAsTheyWere() throws {
         let dir = TemporaryDirectory()
         let port = freeLoopbackPort()
-        let squatter = try Broker()
+        let squatter = try HTTPServer(address: "127.0.0.1", port: 0, maxBodyBytes: 16) { _ in HTTPResponse(status: 200, body: "") }
         let runtime = SensorRuntime(config: try configuration(#"{"inputs": [{"type": "http", "port": \#(port)}]}"#, dir), nowMonotonic: 0)
         #expect(Broker.accepts(port: port))
         let before = runtime.schedule.entries.map { ObjectIdentifier($0) }
