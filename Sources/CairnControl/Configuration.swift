@@ -64,25 +64,26 @@ public struct Configuration: Equatable {
 }
 
 /// The agent's own settings: who it is, where its files are, its timers.
+/// Every default is in the option table; the values here are placeholders.
 public struct AgentSettings: Equatable {
     public var deviceID = ""
     /// Set when the prefix is configured; otherwise it follows the device id.
     public var topicPrefixOverride: String?
     public var topicPrefix: String { topicPrefixOverride ?? "cairn/\(deviceID)" }
     public var dataDirectory = ""
-    public var sysfsRoot = "/sys"
-    public var procRoot = "/proc"
+    public var sysfsRoot = ""
+    public var procRoot = ""
     public var logLevel = LogLevel.info
     /// Seconds between sensor reads (inputs without their own interval).
-    public var interval = 10.0
+    public var interval = 0.0
     /// Seconds between health summaries on <prefix>/health (0: none).
-    public var healthInterval = 60.0
+    public var healthInterval = 0.0
     /// Readings are committed together at most this many seconds apart (0: every read).
     public var commitInterval = 0.0
     /// File whose existence says NTP has synchronised the clock; nil trusts any time past 2026.
     public var clockSyncFile: String?
     /// Seconds this boot's untrusted-clock records wait for a correction before being sent flagged.
-    public var clockHoldSeconds = 600.0
+    public var clockHoldSeconds = 0.0
 
     public init() {}
 

@@ -9,11 +9,11 @@ public struct SouthboundSettings: Equatable {
     public var password: String?
     /// CA certificates for an mqtts:// broker (nil: the system bundle).
     public var caFile: String?
+    /// Identity, keepalive and backoff follow the uplink's (set when the configuration is finished).
     public var clientID = ""
-    public var keepalive = 30
-    /// Reconnect backoff bounds in seconds.
-    public var reconnectMin = 1.0
-    public var reconnectMax = 60.0
+    public var keepalive = 0
+    public var reconnectMin = 0.0
+    public var reconnectMax = 0.0
 
     public init() {}
 

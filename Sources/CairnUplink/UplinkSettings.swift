@@ -1,7 +1,9 @@
 import CairnCore
 import CairnMQTT
 
-/// How telemetry, events and metadata reach the cloud broker.
+/// How telemetry, events and metadata reach the cloud broker. The agent builds
+/// it from the option table (CairnControl), where every default is; the
+/// values below are placeholders until then.
 public struct UplinkSettings: Equatable {
     public var clientID: String
     public var broker: BrokerURL
@@ -12,18 +14,18 @@ public struct UplinkSettings: Equatable {
     public var username: String?
     public var password: String?
     public var topicPrefix: String
-    public var batchSize = 100
-    public var window = 16
-    public var keepalive = 30
-    public var reconnectMin = 1.0
-    public var reconnectMax = 60.0
+    public var batchSize = 0
+    public var window = 0
+    public var keepalive = 0
+    public var reconnectMin = 0.0
+    public var reconnectMax = 0.0
     /// Backlog messages per second after an outage (0: as fast as the window allows).
     public var backfillPerSecond = 0.0
     public var version = MQTTVersion.v5
     /// Deflate telemetry payloads when that makes them smaller.
-    public var compress = true
+    public var compress = false
     /// Largest telemetry payload; batches are cut to fit.
-    public var maxMessageBytes = 256 * 1024
+    public var maxMessageBytes = 0
     /// Bandwidth cap in payload bytes per second (0: none).
     public var maxBytesPerSecond: Int64 = 0
     /// A connect that has no CONNACK after this long is abandoned and retried.
