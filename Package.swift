@@ -23,7 +23,8 @@ let package = Package(
         .target(name: "CairnPipeline", dependencies: ["CairnCore"]),
         .target(name: "CairnQueue", dependencies: ["CairnCore", "CSQLite"]),
         .target(name: "CairnUplink", dependencies: ["CairnCore", "CairnQueue", "CairnMQTT", "CZlib"]),
-        .target(name: "CairnControl", dependencies: ["CairnCore"]),
+        // Control reads the configuration into each layer's own settings, so it sits above them.
+        .target(name: "CairnControl", dependencies: ["CairnCore", "CairnMQTT", "CairnInputs", "CairnPipeline", "CairnQueue", "CairnUplink"]),
         .target(name: "CairnStatus", dependencies: ["CairnCore"]),
         .target(name: "CairnRuntime", dependencies: [
             "CairnCore", "CairnMQTT", "CairnInputs", "CairnPipeline", "CairnQueue", "CairnUplink", "CairnControl", "CairnStatus",

@@ -24,6 +24,7 @@ struct cairn_httpd {
 struct cairn_http_exchange {
     uint8_t *body;
     size_t length, capacity;
+    size_t max_body;   // the server's limit when the request started (it may change later)
     int too_large;
     struct MHD_Response *response;
     unsigned int status;
@@ -90,6 +91,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         x = calloc(1, sizeof *x);
         if (!x) return MHD_NO;
         *con_cls = x;
+        x->max_body = server->max_body;
         const char *declared = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (declared) {
             unsigned long long length = strtoull(declared, NULL, 10);
@@ -102,7 +104,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        append(x, upload_data, *upload_data_size, server->max_body);
+        append(x, upload_data, *upload_data_size, x->max_body);
         *upload_data_size = 0;   // consumed (or discarded)
         return MHD_YES;
     }
@@ -165,6 +167,10 @@ void cairn_httpd_stop(struct cairn_httpd *server) {
     if (!server) return;
     MHD_stop_daemon(server->daemon);
     free(server);
+}
+
+void cairn_httpd_set_max_body(struct cairn_httpd *server, size_t max_body) {
+    server->max_body = max_body;
 }
 
 int cairn_httpd_fd(struct cairn_httpd *server) {

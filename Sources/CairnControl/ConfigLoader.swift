@@ -1,13 +1,36 @@
 import CSystem
 import CairnCore
 
-/// Builds the running configuration: built-in defaults, then the config file
-/// (a JSON object whose keys are the option keys), then command-line flags.
+/// Builds the running configuration: each option's default, then the config
+/// file (a JSON object whose keys are the option keys), then command-line
+/// flags, then `Configuration.finish()`. A reload runs the same steps again.
 public enum ConfigLoader {
     public static let maxConfigBytes = 256 * 1024
 
-    public static func defaults() -> AgentConfig {
-        AgentConfig(deviceID: defaultDeviceID(), dataDirectory: defaultDataDirectory())
+    /// The option table's defaults, applied like any value (so they are valid by construction).
+    public static func defaults() -> Configuration {
+        var config = Configuration()
+        for option in OptionTable.all {
+            let value: OptionValue
+            switch option.defaultValue {
+            case .none, .described: continue
+            case .value(let text, _): value = .builtIn(text)
+            case .computed(_, let work): value = .builtIn(work())
+            }
+            do {
+                try option.apply(&config, value)
+            } catch {
+                fatalError("the default of \(option.key) is invalid: \(error)")
+            }
+        }
+        return config
+    }
+
+    /// Defaults, then the file and flags among `arguments`, finished: what `cairn run` runs and a reload re-reads.
+    public static func load(_ arguments: [String]) throws(ConfigError) -> Configuration {
+        var config = defaults()
+        try apply(arguments: arguments, to: &config)
+        return config
     }
 
     /// /etc/machine-id, else the host name, else "cairn".
@@ -31,10 +54,15 @@ public enum ConfigLoader {
     }
 
     /// Applies a config file; errors name the file, line and column.
-    public static func apply(file path: String, to config: inout AgentConfig) throws(ConfigError) {
+    public static func apply(file path: String, to config: inout Configuration) throws(ConfigError) {
         guard let text = Files.read(path, limit: maxConfigBytes + 1) else {
             throw ConfigError("cannot read the config file", source: path)
         }
+        try apply(text: text, source: path, to: &config)
+    }
+
+    /// Applies config text as if read from the file `source`.
+    public static func apply(text: String, source path: String, to config: inout Configuration) throws(ConfigError) {
         let document: JSONValue
         do {
             document = try JSONParser.parse(text, maxBytes: maxConfigBytes)
@@ -44,22 +72,20 @@ public enum ConfigLoader {
         guard let members = document.members else {
             throw ConfigError("the config file must hold a JSON object, not \(document.kindName)", source: path, line: 1, column: 1)
         }
+        config.origin.path = path
         for member in members {
-            if SensorSettings.keys.contains(member.key) { continue }
             guard let option = OptionTable.option(forKey: member.key) else {
                 throw ConfigError("unknown setting \"\(member.key)\"", source: path, line: member.line, column: member.column)
             }
             do {
-                try option.apply(&config, .json(member.value))
+                try option.apply(&config, .member(member, source: path))
             } catch {
+                // Sections point inside themselves already.
+                if error.line > 0 { throw error }
                 throw ConfigError("\(member.key): \(error.message)", source: path, line: member.line, column: member.column)
             }
         }
-        // Sensor sections are checked now, so a bad one stops the agent at start with its position.
-        _ = try SensorSettings.parse(members, source: path)
-        config.sensorSections = members.filter { SensorSettings.keys.contains($0.key) }
-        config.configPath = path
-        config.configVersion = "file:" + ConfigLoader.fingerprint(text)
+        config.origin.version = "file:" + ConfigLoader.fingerprint(text)
     }
 
     /// FNV-1a 64-bit of the text, in hex: the same file gives the same version on every gateway.
@@ -76,8 +102,8 @@ public enum ConfigLoader {
     }
 
     /// Applies `--flag value` / `--flag=value` pairs, with `--config FILE` read first
-    /// wherever it stands, so flags always override the file.
-    public static func apply(arguments: [String], to config: inout AgentConfig) throws(ConfigError) {
+    /// wherever it stands, so flags always override the file; then finishes the configuration.
+    public static func apply(arguments: [String], to config: inout Configuration) throws(ConfigError) {
         var pairs: [(flag: String, value: String)] = []
         var index = 0
         while index < arguments.count {
@@ -108,19 +134,10 @@ public enum ConfigLoader {
             do {
                 try option.apply(&config, .text(pair.value))
             } catch {
+                if error.line > 0 { throw error }
                 throw ConfigError("\(pair.flag): \(error.message)")
             }
         }
-        if config.reconnectMax < config.reconnectMin {
-            throw ConfigError("reconnect_max must not be less than reconnect_min")
-        }
-        if (config.certFile == nil) != (config.keyFile == nil) {
-            throw ConfigError("cert_file and key_file go together for mutual TLS")
-        }
-        if config.southboundBroker == nil, !config.sensorSections.isEmpty,
-           let settings = try? SensorSettings.parse(config.sensorSections, source: config.configPath), let use = settings.southboundUse {
-            throw ConfigError("\(use.what) needs southbound_broker (the LAN broker), which is not set",
-                              source: config.configPath, line: use.line, column: use.column)
-        }
+        try config.finish()
     }
 }

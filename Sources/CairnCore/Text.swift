@@ -68,3 +68,21 @@ extension Text {
         return out + rest
     }
 }
+
+/// MQTT topic names and filters as configured (subscriptions, publish actions).
+public enum Topic {
+    /// Levels split by '/'; '+' and '#' only as whole levels, '#' only last.
+    public static func isValidFilter(_ filter: String) -> Bool {
+        let levels = filter.split(separator: "/", omittingEmptySubsequences: false)
+        for (index, level) in levels.enumerated() {
+            if level.utf8.contains(UInt8(ascii: "#")) && (level != "#" || index != levels.count - 1) { return false }
+            if level.utf8.contains(UInt8(ascii: "+")) && level != "+" { return false }
+        }
+        return !filter.isEmpty && !filter.utf8.contains(0)
+    }
+
+    /// A topic to publish to: a valid filter without wildcards.
+    public static func isValidName(_ topic: String) -> Bool {
+        isValidFilter(topic) && !topic.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") })
+    }
+}

@@ -66,3 +66,31 @@ public final class CommandInput {
         running = nil
     }
 }
+
+/// `{"type": "command", "name": "plant", "run": ["/usr/local/bin/poll", "--json"], "timeout": 5}`
+/// (a string runs through /bin/sh -c).
+extension CommandInput: InputPlugin {
+    public struct Settings: Equatable {
+        public var name: String
+        public var run: [String]
+        /// Seconds a run may take before it is killed.
+        public var timeout: Double
+    }
+
+    public static let typeName = "command"
+
+    public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings {
+        let name = try r.sensorPrefix()
+        let run = try r.commandLine("run")
+        return Settings(name: name, run: run, timeout: try r.number("timeout", in: 0.1...3600) ?? 10)
+    }
+
+    public convenience init(settings: Settings, common: InputSettings, context: InputContext) {
+        self.init(name: settings.name, arguments: settings.run, timeout: Int64(settings.timeout * 1000), unit: common.unit)
+    }
+
+    public static func label(_ settings: Settings) -> String? { settings.name }
+
+    public func read(nowWall: Int64, nowMonotonic: Int64) -> InputResult? { start(nowMonotonic: nowMonotonic) }
+    public var isBusy: Bool { isRunning }
+}

@@ -3,7 +3,7 @@ import CairnCore
 /// Reads a file another program keeps up to date: either one number (sensor
 /// id = `name`) or `key=value` lines (sensor ids `name/key`; blank lines and
 /// `#` comments skipped).
-public struct FileInput {
+public final class FileInput {
     public let name: String
     public let path: String
     public let unit: String
@@ -44,5 +44,32 @@ public struct FileInput {
             result.readings.append(Reading(sensor: sensor, label: slug == key ? nil : key, value: value, unit: unit, time: now))
         }
         if !found && result.failures.count == failuresBefore { result.fail(name, "\(path) holds no value") }
+    }
+}
+
+/// `{"type": "file", "name": "ups", "path": "/run/ups.env", "unit": "%"}`
+extension FileInput: InputPlugin {
+    public struct Settings: Equatable {
+        public var name: String
+        public var path: String
+    }
+
+    public static let typeName = "file"
+
+    public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings {
+        let name = try r.sensorPrefix()
+        return Settings(name: name, path: try r.requiredString("path"))
+    }
+
+    public convenience init(settings: Settings, common: InputSettings, context: InputContext) {
+        self.init(name: settings.name, path: settings.path, unit: common.unit)
+    }
+
+    public static func label(_ settings: Settings) -> String? { settings.name }
+
+    public func read(nowWall: Int64, nowMonotonic: Int64) -> InputResult? {
+        var result = InputResult()
+        read(now: nowWall, into: &result)
+        return result
     }
 }

@@ -8,7 +8,7 @@ import CairnCore
 /// `time` (ms since the epoch) is optional; the arrival time is used without it.
 /// Sensor ids get the input's name as prefix ("http/pump1/pressure"). A request
 /// is taken whole or not at all, and every refusal is a 4xx with a JSON body
-/// saying what is wrong and where.
+/// saying what is wrong and where. The socket is an `HTTPListeners.Listener`'s.
 public final class HTTPIngest {
     public struct Counters: Equatable {
         public var requestsAccepted: Int64 = 0
@@ -24,31 +24,23 @@ public final class HTTPIngest {
     public let name: String
     private let token: String?
     private let unit: String
-    private var server: HTTPServer?
+    /// The largest body accepted (the listener enforces it while this ingest serves it).
+    public let maxBodyBytes: Int
     public private(set) var counters = Counters()
     private var received: [Reading] = []
     private var silence: SilenceWatch
 
-    /// Starts listening; the error says why not (address in use, bad address).
     /// `staleAfter`: ms without a reading after which a sensor seen here counts as failing (0: never).
-    public init(name: String, bind: String, port: Int, token: String?, maxBodyBytes: Int, unit: String = "",
-                staleAfter: Int64 = 0) throws(HTTPServerError) {
+    public init(name: String, token: String?, maxBodyBytes: Int, unit: String = "", staleAfter: Int64 = 0) {
         self.name = name
         self.token = token
         self.unit = unit
+        self.maxBodyBytes = maxBodyBytes
         silence = SilenceWatch(limit: staleAfter)
-        server = try HTTPServer(address: bind, port: port, maxBodyBytes: maxBodyBytes) { [unowned(unsafe) self] request in
-            self.respond(to: request)
-        }
     }
 
-    /// The bound port (differs from the configured one only when that was 0).
-    public var port: Int { server?.port ?? 0 }
-    public var descriptor: Int32 { server?.descriptor ?? -1 }
-    public func run() { server?.run() }
-    public func nextDeadline(nowMonotonic: Int64) -> Int64 {
-        min(server?.nextDeadline(nowMonotonic: nowMonotonic) ?? Int64.max, silence.nextDeadline)
-    }
+    /// When a silent sensor is next due to be reported.
+    public var nextSilence: Int64 { silence.nextDeadline }
 
     /// Readings accepted since the last call, and a failure for each sensor silent for `staleAfter`.
     public func take(nowMonotonic: Int64) -> InputResult {
@@ -59,8 +51,6 @@ public final class HTTPIngest {
         silence.check(nowMonotonic: nowMonotonic, into: &taken)
         return taken
     }
-
-    public func stop() { server = nil }
 
     func respond(to request: HTTPRequest) -> HTTPResponse {
         let response = answer(request)

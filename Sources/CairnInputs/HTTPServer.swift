@@ -113,6 +113,11 @@ public final class HTTPServer {
         cairn_httpd_stop(server)
     }
 
+    /// The body limit for requests that start from now on.
+    public func setMaxBodyBytes(_ bytes: Int) {
+        cairn_httpd_set_max_body(server, max(0, bytes))
+    }
+
     /// Accepts, reads, answers and times out connections; never blocks.
     public func run() {
         _ = cairn_httpd_run(server)

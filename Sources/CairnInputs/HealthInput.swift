@@ -1,7 +1,7 @@
 import CairnCore
 
 /// Gateway health from procfs and the data directory's filesystem.
-public struct HealthInput {
+public final class HealthInput {
     public let procRoot: String
     public let dataDirectory: String
 
@@ -55,5 +55,23 @@ public struct HealthInput {
             return fields.count >= 3 && fields[2] == "kB" ? value * 1024 : value
         }
         return nil
+    }
+}
+
+/// `{"type": "health"}`: discovered channels, nothing to configure but interval and selection.
+extension HealthInput: InputPlugin {
+    public struct Settings: Equatable {}
+    public static let typeName = "health"
+
+    public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings { Settings() }
+
+    public convenience init(settings: Settings, common: InputSettings, context: InputContext) {
+        self.init(procRoot: context.procRoot, dataDirectory: context.dataDirectory)
+    }
+
+    public func read(nowWall: Int64, nowMonotonic: Int64) -> InputResult? {
+        var result = InputResult()
+        SensorInputs.adopt(&result) { read(now: nowWall, into: &$0, failures: &$1) }
+        return result
     }
 }

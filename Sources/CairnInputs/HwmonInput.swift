@@ -3,7 +3,7 @@ import CairnCore
 /// Linux hwmon channels under <sysfs>/class/hwmon/hwmon*/: every
 /// `<kind><n>_input` with its `<kind><n>_label`, scaled from the kernel's
 /// integer units to SI units (Documentation/hwmon/sysfs-interface).
-public struct HwmonInput {
+public final class HwmonInput {
     public let sysfsRoot: String
 
     public init(sysfsRoot: String) {
@@ -81,5 +81,23 @@ public struct SensorChannel: Equatable {
             return
         }
         readings.append(Reading(sensor: sensor, label: label, value: raw / divisor, unit: unit, time: now))
+    }
+}
+
+/// `{"type": "hwmon"}`: discovered channels, nothing to configure but interval and selection.
+extension HwmonInput: InputPlugin {
+    public struct Settings: Equatable {}
+    public static let typeName = "hwmon"
+
+    public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings { Settings() }
+
+    public convenience init(settings: Settings, common: InputSettings, context: InputContext) {
+        self.init(sysfsRoot: context.sysfsRoot)
+    }
+
+    public func read(nowWall: Int64, nowMonotonic: Int64) -> InputResult? {
+        var result = InputResult()
+        SensorInputs.adopt(&result) { read(now: nowWall, into: &$0, failures: &$1) }
+        return result
     }
 }

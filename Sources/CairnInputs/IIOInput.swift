@@ -7,7 +7,7 @@ import CairnCore
 /// may also be shared by the channel type (in_voltage_scale); a driver that
 /// converts itself offers in_<chan>_input instead, already in those units.
 /// Values are then brought from the ABI's units (mV, m°C, …) to SI units.
-public struct IIOInput {
+public final class IIOInput {
     public let sysfsRoot: String
 
     public init(sysfsRoot: String) {
@@ -86,5 +86,23 @@ public struct IIOInput {
             out.append(byte)
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// `{"type": "iio"}`: discovered channels, nothing to configure but interval and selection.
+extension IIOInput: InputPlugin {
+    public struct Settings: Equatable {}
+    public static let typeName = "iio"
+
+    public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings { Settings() }
+
+    public convenience init(settings: Settings, common: InputSettings, context: InputContext) {
+        self.init(sysfsRoot: context.sysfsRoot)
+    }
+
+    public func read(nowWall: Int64, nowMonotonic: Int64) -> InputResult? {
+        var result = InputResult()
+        read(now: nowWall, into: &result)
+        return result
     }
 }

@@ -42,6 +42,11 @@ public struct SensorHealthTable {
         }
     }
 
+    /// Adds another table's sensors (an entry for a sensor already here replaces it).
+    public mutating func merge(_ other: SensorHealthTable) {
+        for health in other.sensors { update(health.sensor) { $0 = health } }
+    }
+
     public subscript(sensor: String) -> SensorHealth? {
         index[sensor].map { sensors[$0] }
     }

@@ -18,28 +18,44 @@ public final class SouthboundClient {
     }
 
     public let link: MQTTLink
-    public let maps: [MQTTReadingMap]
     public let qos: Int32
     public private(set) var counters = Counters()
-    /// Readings and failures from messages since the owner last took them.
-    private var received = InputResult()
-    /// Per map: sensors that stopped arriving.
-    private var silences: [SilenceWatch]
+    /// The mqtt inputs this link serves; each message goes to those whose filter matches.
+    public private(set) var inputs: [MQTTInput] = []
     /// Actions waiting for the broker: only the latest per topic, like a retained state.
     private var pendingActions: [(topic: String, payload: [UInt8], qos: Int32, retain: Bool)] = []
 
-    public init(settings: MQTTLinkSettings, maps: [MQTTReadingMap], qos: Int32 = 1) {
+    public init(settings: MQTTLinkSettings, qos: Int32 = 1) {
         link = MQTTLink(settings: settings)
-        self.maps = maps
-        silences = maps.map { SilenceWatch(limit: $0.staleAfter) }
         self.qos = qos
+    }
+
+    /// A client serving these maps, each as its own input (tests, tools).
+    public convenience init(settings: MQTTLinkSettings, maps: [MQTTReadingMap], qos: Int32 = 1) {
+        self.init(settings: settings, qos: qos)
+        for map in maps { attach(MQTTInput(map: map)) }
+    }
+
+    /// Serves an mqtt input from now on; its filter is subscribed on the next connect.
+    public func attach(_ input: MQTTInput) {
+        guard !inputs.contains(where: { $0 === input }) else { return }
+        inputs.append(input)
+    }
+
+    public func detach(_ input: MQTTInput) {
+        inputs.removeAll { $0 === input }
+    }
+
+    /// Takes over the actions a replaced client still had waiting for the broker.
+    public func adoptPendingActions(from old: SouthboundClient) {
+        for action in old.pendingActions where !pendingActions.contains(where: { $0.topic == action.topic }) {
+            pendingActions.append(action)
+        }
     }
 
     public var isOnline: Bool { link.isOnline }
     public var pollRequest: (fd: Int32, events: Int16)? { link.pollRequest }
-    public func nextDeadline(now: Int64) -> Int64 {
-        silences.reduce(link.nextDeadline(now: now)) { min($0, $1.nextDeadline) }
-    }
+    public func nextDeadline(now: Int64) -> Int64 { link.nextDeadline(now: now) }
 
     public func handle(revents: Int16, now: Int64) {
         link.handle(revents: revents, now: now)
@@ -51,12 +67,15 @@ public final class SouthboundClient {
         processEvents(now: now)
     }
 
-    /// Readings (and failures) from the messages that arrived since the last
-    /// call, and a failure for each sensor silent for its map's `staleAfter`.
+    /// Readings (and failures) of every input since the last call, and a
+    /// failure for each sensor silent for its input's `staleAfter`.
     public func take(nowMonotonic: Int64) -> InputResult {
-        var taken = received
-        received = InputResult()
-        for index in silences.indices { silences[index].check(nowMonotonic: nowMonotonic, into: &taken) }
+        var taken = InputResult()
+        for input in inputs {
+            guard let collected = input.collect(nowWall: Clock.wallMilliseconds(), nowMonotonic: nowMonotonic) else { continue }
+            taken.readings += collected.readings
+            taken.failures += collected.failures
+        }
         return taken
     }
 
@@ -73,7 +92,10 @@ public final class SouthboundClient {
         Log.warning("southbound broker \(link.settings.broker) not connected; \(topic) will be published on reconnect")
     }
 
-    public func stop() { link.close() }
+    public func stop() {
+        link.close()
+        inputs.removeAll()
+    }
 
     private func send(topic: String, payload: [UInt8], qos: Int32, retain: Bool) -> Bool {
         guard let session = link.session else { return false }
@@ -109,18 +131,17 @@ public final class SouthboundClient {
         case .message(let topic, let payload):
             counters.messagesReceived += 1
             let wall = Clock.wallMilliseconds()
-            var result = InputResult()
-            for (index, map) in maps.enumerated() where map.matches(topic) {
-                let before = result.readings.count
-                map.read(topic: topic, payload: payload, now: wall, into: &result)
-                for reading in result.readings[before...] { silences[index].heard(reading.sensor, nowMonotonic: now) }
+            var accepted = false
+            var firstFailure: SensorFailure?
+            for input in inputs where input.map.matches(topic) {
+                let result = input.receive(topic: topic, payload: payload, wall: wall, nowMonotonic: now)
+                accepted = accepted || !result.readings.isEmpty
+                firstFailure = firstFailure ?? result.failures.first
             }
-            if result.readings.isEmpty {
+            if !accepted {
                 counters.messagesRejected += 1
-                if let first = result.failures.first { counters.lastError = first.reason }
+                if let firstFailure { counters.lastError = firstFailure.reason }
             }
-            received.readings += result.readings
-            received.failures += result.failures
         case .subscribed(_, let granted):
             for code in granted where code >= 0x80 {
                 counters.lastError = "the southbound broker refused a subscription: \(MQTTError.reasonText(code))"
@@ -134,7 +155,7 @@ public final class SouthboundClient {
     private func subscribeAll(now: Int64) {
         guard let session = link.session else { return }
         var filters: [String] = []
-        for map in maps where !filters.contains(map.filter) { filters.append(map.filter) }
+        for input in inputs where !filters.contains(input.map.filter) { filters.append(input.map.filter) }
         for filter in filters {
             do {
                 _ = try session.subscribe(filter, qos: qos)

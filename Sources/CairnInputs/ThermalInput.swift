@@ -1,7 +1,7 @@
 import CairnCore
 
 /// Thermal zones under <sysfs>/class/thermal/thermal_zone*/ (`type`, `temp` in m°C).
-public struct ThermalInput {
+public final class ThermalInput {
     public let sysfsRoot: String
 
     public init(sysfsRoot: String) {
@@ -27,5 +27,23 @@ public struct ThermalInput {
                                           path: "\(base)/\(entry)/temp", divisor: 1000, unit: "C"))
         }
         return channels
+    }
+}
+
+/// `{"type": "thermal"}`: discovered channels, nothing to configure but interval and selection.
+extension ThermalInput: InputPlugin {
+    public struct Settings: Equatable {}
+    public static let typeName = "thermal"
+
+    public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings { Settings() }
+
+    public convenience init(settings: Settings, common: InputSettings, context: InputContext) {
+        self.init(sysfsRoot: context.sysfsRoot)
+    }
+
+    public func read(nowWall: Int64, nowMonotonic: Int64) -> InputResult? {
+        var result = InputResult()
+        SensorInputs.adopt(&result) { read(now: nowWall, into: &$0, failures: &$1) }
+        return result
     }
 }

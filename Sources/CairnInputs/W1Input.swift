@@ -5,7 +5,7 @@ import CairnCore
 /// `temperature` (m°C); otherwise `w1_slave` holds the scratchpad with the
 /// driver's CRC verdict on the first line ("crc=57 YES") and the value on the
 /// second ("t=23125"). A "NO" means the bus delivered garbage: a failed read.
-public struct W1Input {
+public final class W1Input {
     public let sysfsRoot: String
 
     /// Family codes of the thermometers: DS18S20, DS1822, DS18B20, DS1825, DS28EA00.
@@ -63,5 +63,23 @@ public struct W1Input {
             return .failure(Problem(reason: "no t= value in w1_slave"))
         }
         return .success(value)
+    }
+}
+
+/// `{"type": "w1"}`: discovered channels, nothing to configure but interval and selection.
+extension W1Input: InputPlugin {
+    public struct Settings: Equatable {}
+    public static let typeName = "w1"
+
+    public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings { Settings() }
+
+    public convenience init(settings: Settings, common: InputSettings, context: InputContext) {
+        self.init(sysfsRoot: context.sysfsRoot)
+    }
+
+    public func read(nowWall: Int64, nowMonotonic: Int64) -> InputResult? {
+        var result = InputResult()
+        read(now: nowWall, into: &result)
+        return result
     }
 }

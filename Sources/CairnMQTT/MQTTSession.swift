@@ -18,7 +18,7 @@ public enum MQTTEvent: Equatable {
     case subscribed(messageID: Int32, granted: [Int32])
 }
 
-public enum MQTTVersion: String {
+public enum MQTTVersion: String, Equatable {
     case v5 = "5"
     case v311 = "3.1.1"
 }
@@ -35,7 +35,7 @@ public struct PublishProperties {
 }
 
 /// TLS material for mqtts:// and mutual TLS.
-public struct MQTTTLS {
+public struct MQTTTLS: Equatable {
     /// Debian's bundle; the static OpenSSL has no usable default path, so it is named here.
     public static let systemCAFile = "/etc/ssl/certs/ca-certificates.crt"
 

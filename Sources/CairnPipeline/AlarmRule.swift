@@ -1,3 +1,5 @@
+import CairnCore
+
 /// A threshold alarm: raised when a sensor's value stays beyond `threshold`
 /// for at least `minimumDuration` ms, cleared when it comes back past `clear`.
 /// The gap between the two levels (hysteresis) keeps a value hovering at the
@@ -16,12 +18,12 @@ public struct AlarmRule: Equatable {
     public let threshold: Double
     public let clear: Double
     public let minimumDuration: Int64
-    public let severity: String
+    public let severity: AlarmSeverity
 
     /// Without `clear`, the alarm clears as soon as the value is back on the
     /// right side of the threshold (no hysteresis).
     public init(name: String, pattern: SensorPattern, direction: Direction, threshold: Double,
-                clear: Double? = nil, minimumDuration: Int64 = 0, severity: String = "warning") {
+                clear: Double? = nil, minimumDuration: Int64 = 0, severity: AlarmSeverity = .warning) {
         self.name = name
         self.pattern = pattern
         self.direction = direction
@@ -38,4 +40,9 @@ public struct AlarmRule: Equatable {
     public func clears(_ value: Double) -> Bool {
         direction == .above ? value < clear : value > clear
     }
+}
+
+/// How much an alarm matters, as the cloud and local actions see it.
+public enum AlarmSeverity: String, Equatable {
+    case info, warning, critical
 }

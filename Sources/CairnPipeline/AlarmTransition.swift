@@ -7,6 +7,17 @@ public struct AlarmTransition: Equatable {
     public let raised: Bool
     public let value: Double
     public let time: Int64
+    /// Why an alarm cleared other than by its value ("rule removed" on a reconfiguration); nil normally.
+    public let reason: String?
+
+    public init(rule: AlarmRule, sensor: String, raised: Bool, value: Double, time: Int64, reason: String? = nil) {
+        self.rule = rule
+        self.sensor = sensor
+        self.raised = raised
+        self.value = value
+        self.time = time
+        self.reason = reason
+    }
 
     public var eventType: String { raised ? "io.cairn.alarm.raised" : "io.cairn.alarm.cleared" }
 
@@ -21,8 +32,11 @@ public struct AlarmTransition: Equatable {
             JSONMember(key: "direction", value: .string(r.direction == .above ? "above" : "below")),
             JSONMember(key: "threshold", value: .number(r.threshold)),
             JSONMember(key: "clear", value: .number(r.clear)),
-            JSONMember(key: "severity", value: .string(r.severity)),
+            JSONMember(key: "severity", value: .string(r.severity.rawValue)),
         ]
+        if let reason {
+            data.append(JSONMember(key: "reason", value: .string(reason)))
+        }
         if r.minimumDuration > 0 {
             data.append(JSONMember(key: "duration", value: .number(Double(r.minimumDuration) / 1000)))
         }

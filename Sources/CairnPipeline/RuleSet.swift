@@ -9,10 +9,10 @@ public struct RuleSet {
         var state = AlarmState()
     }
 
-    public let rules: [AlarmRule]
+    public private(set) var rules: [AlarmRule]
     /// One per (rule, sensor) pair, in creation order so ticks report in a stable order.
     private var entries: [Entry] = []
-    /// Sensor id → its entries (decided once per sensor).
+    /// Sensor id → its entries (decided once per sensor, again after a reconfiguration).
     private var slots: [String: [Int]] = [:]
 
     public init(_ rules: [AlarmRule] = []) {
@@ -48,9 +48,38 @@ public struct RuleSet {
         entries.filter { $0.state.raised }.map { (rules[$0.rule].name, $0.sensor) }
     }
 
+    /// Takes new rules. The state of a rule that did not change (pending
+    /// breach, raised alarm) is kept; an alarm raised under a rule that was
+    /// removed or changed is cleared (`emit`, with the reason) and the changed
+    /// rule starts fresh. Returns the names of the rules added, changed or removed.
+    @discardableResult
+    public mutating func reconfigure(_ new: [AlarmRule], now: Int64, emit: (AlarmTransition) -> Void) -> [String] {
+        var kept: [Entry] = []
+        for entry in entries {
+            let old = rules[entry.rule]
+            if let same = new.firstIndex(where: { $0 == old }) {
+                kept.append(Entry(rule: same, sensor: entry.sensor, state: entry.state))
+            } else if entry.state.raised {
+                let reason = new.contains { $0.name == old.name } ? "rule changed" : "rule removed"
+                emit(AlarmTransition(rule: old, sensor: entry.sensor, raised: false, value: entry.state.lastValue, time: now, reason: reason))
+            }
+        }
+        var changed = new.filter { rule in !rules.contains(rule) }.map { $0.name }
+        changed += rules.filter { rule in !new.contains { $0.name == rule.name } }.map { $0.name }
+        rules = new
+        entries = kept
+        slots = [:]
+        return changed
+    }
+
     private mutating func instantiate(for sensor: String) -> [Int] {
         var found: [Int] = []
         for ruleIndex in rules.indices where rules[ruleIndex].pattern.matches(sensor) {
+            // Kept across a reconfiguration: the pair's state is already there.
+            if let existing = entries.firstIndex(where: { $0.rule == ruleIndex && $0.sensor == sensor }) {
+                found.append(existing)
+                continue
+            }
             found.append(entries.count)
             entries.append(Entry(rule: ruleIndex, sensor: sensor))
         }

@@ -82,3 +82,28 @@ public struct QueueStats {
 
     public var records: Int64 { streams.reduce(0) { $0 + $1.records } }
 }
+
+extension DurableQueue {
+    /// New bounds and durability for the open queue: connection settings and
+    /// limits only; the file, its records and the sequence are not touched. A
+    /// smaller budget or age takes effect at the next append or expiry.
+    public func reconfigure(_ new: QueueOptions) throws(QueueError) {
+        guard new.path == options.path else { throw QueueError("reconfigure", SQLiteError(code: 21, message: "the queue file cannot change while open")) }
+        let old = options
+        do {
+            try QueueRecovery.configure(database, new)
+            try QueueRecovery.limit(database, new)
+            options = new
+            // The file records the budget it is held to (`cairn queue stats` reads it there).
+            try recordBudget()
+            budgetBytes = new.budgetBytes
+        } catch {
+            // Back to what was in force: half a change is worse than none.
+            options = old
+            try? QueueRecovery.configure(database, old)
+            try? QueueRecovery.limit(database, old)
+            try? recordBudget()
+            throw QueueError("reconfigure", error)
+        }
+    }
+}

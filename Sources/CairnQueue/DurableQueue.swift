@@ -7,7 +7,7 @@ import CairnCore
 /// that was committed. Reads are lazy (LIMIT), so a backlog of any size costs
 /// the memory of one batch.
 public final class DurableQueue {
-    public let options: QueueOptions
+    public internal(set) var options: QueueOptions
     var database: SQLiteDatabase
     var statements: QueueStatements
     var nextSequence: Int64

@@ -1,5 +1,5 @@
 /// How the queue stores and bounds what it holds.
-public struct QueueOptions {
+public struct QueueOptions: Equatable {
     public enum Durability: String {
         /// WAL + synchronous=NORMAL: a process crash loses nothing committed; a
         /// power cut may lose the last transactions since the last checkpoint sync.

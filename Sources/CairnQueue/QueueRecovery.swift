@@ -29,23 +29,34 @@ public struct QueueRecovery: Equatable {
     static func openChecked(_ options: QueueOptions) throws(SQLiteError) -> SQLiteDatabase {
         let database = try SQLiteDatabase(path: options.path)
         try database.execute("PRAGMA journal_mode=WAL")
-        try database.execute("PRAGMA synchronous=\(options.durability == .full ? "FULL" : "NORMAL")")
-        try database.execute("PRAGMA wal_autocheckpoint=\(options.checkpointPages)")
-        // Keep a checkpointed WAL from lingering at its largest size.
-        try database.execute("PRAGMA journal_size_limit=\(options.checkpointPages * 4096)")
+        try configure(database, options)
         let check = try database.prepare("PRAGMA quick_check(1)")
         let verdict = try check.step() ? check.text(0) : ""
         guard verdict == "ok" else {
             throw SQLiteError(code: SQLiteError.corrupt, message: "quick_check: \(verdict)")
         }
         try QueueSchema.migrate(database)
-        if options.budgetBytes > 0 {
-            // A hard ceiling for SQLite itself, above the soft budget eviction keeps to.
-            let pageSize = try database.scalar("PRAGMA page_size")
-            let pages = options.budgetBytes / pageSize + options.budgetBytes / pageSize / 4 + 256
-            try database.execute("PRAGMA max_page_count=\(pages)")
-        }
+        if options.budgetBytes > 0 { try limit(database, options) }
         return database
+    }
+
+    /// Durability and checkpointing: connection settings, changed at any time.
+    static func configure(_ database: SQLiteDatabase, _ options: QueueOptions) throws(SQLiteError) {
+        try database.execute("PRAGMA synchronous=\(options.durability == .full ? "FULL" : "NORMAL")")
+        try database.execute("PRAGMA wal_autocheckpoint=\(options.checkpointPages)")
+        // Keep a checkpointed WAL from lingering at its largest size.
+        try database.execute("PRAGMA journal_size_limit=\(options.checkpointPages * 4096)")
+    }
+
+    /// A hard ceiling for SQLite itself, above the soft budget eviction keeps to
+    /// (never below what the file holds now, so a smaller budget evicts instead of failing).
+    static func limit(_ database: SQLiteDatabase, _ options: QueueOptions) throws(SQLiteError) {
+        let pageSize = try database.scalar("PRAGMA page_size")
+        var pages: Int64 = 0xFFFF_FFFE
+        if options.budgetBytes > 0 {
+            pages = max(options.budgetBytes / pageSize + options.budgetBytes / pageSize / 4 + 256, try database.scalar("PRAGMA page_count"))
+        }
+        try database.execute("PRAGMA max_page_count=\(pages)")
     }
 
     /// Renames the file and its WAL/SHM to `<path>.corrupt-<UTC time>`; returns the new name.

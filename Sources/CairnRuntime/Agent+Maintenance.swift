@@ -12,10 +12,11 @@ extension Agent {
         }
         events.emit("agent.started", stamp: now, data: [
             .text("version", BuildInfo.version), .text("arch", BuildInfo.architecture), .number("queued", queue.recordCount),
-            .text("config_version", config.configVersion),
+            .text("config_version", config.origin.version),
         ])
         events.emit("config.applied", stamp: now, data: [
-            .text("config_version", config.configVersion), .text("source", config.configPath.isEmpty ? "defaults" : config.configPath),
+            .text("config_version", config.origin.version), .text("source", config.origin.path.isEmpty ? "defaults" : config.origin.path),
+            .text("reason", "start"),
         ])
         // What the last run counted and could not report (it stopped or was killed first).
         reportLosses()
@@ -23,7 +24,7 @@ extension Agent {
 
     /// When the clock becomes trusted or steps, this boot's waiting records are re-stamped.
     func observeClock() {
-        let syncFileExists = config.clockSyncFile.map { Files.exists($0) } ?? false
+        let syncFileExists = config.agent.clockSyncFile.map { Files.exists($0) } ?? false
         guard case .corrected(let offset, let step) = clock.observe(
             wall: Clock.wallMilliseconds(), monotonic: Clock.monotonicMilliseconds(), syncFileExists: syncFileExists) else { return }
         commitPending()
@@ -73,7 +74,7 @@ extension Agent {
         status.queueDepth = queue.recordCount
         status.queueUsedBytes = (try? queue.usedBytes()) ?? -1
         // What the queue file records, the number `cairn queue stats` reads too.
-        status.queueBudgetBytes = queue.budgetBytes ?? config.queueBudgetBytes
+        status.queueBudgetBytes = queue.budgetBytes ?? queue.options.budgetBytes
         status.queueLosses = queue.losses.entries.map { ("\($0.stream.name).\($0.reason.rawValue)", $0.count) }
         status.activeAlarms = sensors.activeAlarms
         status.readingsRejected = sensors.rejectedReadings
@@ -85,9 +86,14 @@ extension Agent {
         status.connections = uplink.counters.connections
         status.connectFailures = uplink.counters.connectFailures
         if !uplink.counters.lastError.isEmpty { status.lastError = uplink.counters.lastError }
-        sensors.push.report(into: &status)
+        report(sensors, into: &status)
+        let counts = loop.counts
+        status.loopSources = Int64(counts.sources)
+        status.loopTimers = Int64(counts.timers)
+        status.loopDeadlines = Int64(counts.deadlines)
+        status.loopHooks = Int64(counts.hooks)
         do {
-            try Files.writeAtomically("\(config.dataDirectory)/\(StatusReport.fileName)", status.json(), durable: false)
+            try Files.writeAtomically("\(config.agent.dataDirectory)/\(StatusReport.fileName)", status.json(), durable: false)
         } catch {
             Log.warning("cannot write status: \(error)")
         }
@@ -131,7 +137,7 @@ extension Agent {
         }
         guard changed else { return }
         metaClockTrusted = clock.trusted
-        let uptime = Files.readValue("\(config.procRoot)/uptime").flatMap { $0.split(separator: " ").first }.flatMap { Numbers.parseDouble($0) }
+        let uptime = Files.readValue("\(config.agent.procRoot)/uptime").flatMap { $0.split(separator: " ").first }.flatMap { Numbers.parseDouble($0) }
         // Rounded to the minute: the same boot always gives the same document.
         let bootTime = clock.trusted ? uptime.map { (Clock.wallMilliseconds() - Int64($0 * 1000)) / 60_000 * 60_000 } : nil
         let list = knownSensors.values.sorted { $0.id < $1.id }
@@ -174,5 +180,23 @@ extension Agent {
             Log.info("sensor \(sensor) reads again")
             events.emit("sensor.recovered", subject: sensor, stamp: now, data: [.text("sensor", sensor)])
         }
+    }
+}
+
+extension Agent {
+    /// The southbound link and the inputs' counters in the status document.
+    func report(_ sensors: SensorRuntime, into status: inout StatusReport) {
+        if let southbound = sensors.southbound {
+            status.southbound = southbound.isOnline ? "online" : "offline"
+            status.southboundMessages = southbound.counters.messagesReceived
+            status.southboundMessagesRejected = southbound.counters.messagesRejected
+            status.alarmActionsPublished = southbound.counters.actionsPublished
+        } else {
+            status.southbound = ""
+        }
+        let inputs = sensors.inputReport
+        status.httpRequestsAccepted = inputs.httpRequestsAccepted
+        status.httpRequestsRejected = inputs.httpRequestsRejected
+        status.httpErrors = inputs.httpErrors
     }
 }

@@ -7,14 +7,18 @@ import CairnUplink
 
 /// Wires the layers together on one event loop: inputs are read on a timer,
 /// readings go into the durable queue, the uplink drains the queue whenever
-/// the broker is reachable, and status is written beside.
+/// the broker is reachable, and status is written beside. SIGHUP reloads the
+/// configuration (Agent+Apply.swift); SIGTERM and SIGINT stop the agent.
 public final class Agent {
-    let config: AgentConfig
+    /// The configuration in force.
+    var config: Configuration
+    /// The command line, read again with the file on a reload (flags win over the file).
+    let arguments: [String]
     let loop = EventLoop()
     let queue: DurableQueue
     let uplink: Uplink
     let sensors: SensorRuntime
-    let events: AgentEvents
+    var events: AgentEvents
     var clock: ClockTracker
     var status = StatusReport()
     let startedMonotonic = Clock.monotonicMilliseconds()
@@ -22,7 +26,7 @@ public final class Agent {
     var pending: [PendingRecord] = []
     var lastCommit: Int64 = 0
     /// queue_commit_interval in ms (0: every read).
-    var commitInterval: Int64 { Int64(config.queueCommitInterval * 1000) }
+    var commitInterval: Int64 { Int64(config.agent.commitInterval * 1000) }
     /// Records rejected since storage started failing; nil while it works.
     var storageFailure: Int64?
     /// Sensors seen so far with their unit and label, and which failed on the last read.
@@ -30,46 +34,59 @@ public final class Agent {
     /// Clock trust when the meta document was last built (nil: not built yet).
     var metaClockTrusted: Bool?
     let kernel = MetaDocument.kernel()
+    /// The status and health timers, registered again when their intervals change.
+    var statusTimer: EventLoop.Handle?
+    var healthTimer: EventLoop.Handle?
+    /// SIGHUP arrived; the reload runs after the turn, outside the loop's callbacks.
+    var reloadRequested = false
 
-    public init(config: AgentConfig) throws(AgentError) {
+    public init(config: Configuration, arguments: [String] = []) throws(AgentError) {
         self.config = config
+        self.arguments = arguments
         do {
-            try Files.makeDirectories(config.dataDirectory)
+            try Files.makeDirectories(config.agent.dataDirectory)
         } catch {
             throw AgentError("cannot create the data directory: \(error)")
         }
         do {
-            queue = try DurableQueue(options: QueueSetup.options(config))
+            queue = try DurableQueue(options: config.queueOptions)
         } catch {
             throw AgentError("cannot open the queue: \(error)")
         }
-        let bootID = ClockTracker.currentBootID(procRoot: config.procRoot)
-        clock = ClockTracker(bootID: bootID, syncFile: config.clockSyncFile, wall: Clock.wallMilliseconds(),
-                             monotonic: Clock.monotonicMilliseconds(),
-                             syncFileExists: config.clockSyncFile.map { Files.exists($0) } ?? false)
-        events = AgentEvents(source: config.topicPrefix, queue: queue, bootID: bootID)
-        uplink = Uplink(settings: UplinkSettings(config: config), queue: queue)
-        // The sections were validated when the config file was loaded.
-        let settings = (try? SensorSettings.parse(config.sensorSections, source: config.configPath)) ?? .defaults
-        sensors = SensorRuntime(settings: settings, config: config)
-        status.device = config.deviceID
-        status.broker = config.broker.description
+        let bootID = ClockTracker.currentBootID(procRoot: config.agent.procRoot)
+        let syncFile = config.agent.clockSyncFile
+        clock = ClockTracker(bootID: bootID, syncFile: syncFile, wall: Clock.wallMilliseconds(),
+                             monotonic: Clock.monotonicMilliseconds(), syncFileExists: syncFile.map { Files.exists($0) } ?? false)
+        events = AgentEvents(source: config.agent.topicPrefix, queue: queue, bootID: bootID)
+        uplink = Uplink(settings: config.uplink, queue: queue)
+        sensors = SensorRuntime(loop: loop)
+        // At start nothing is refused: an input that cannot open now (a port in use) is retried.
+        if let plan = try? sensors.prepare(config, strict: false, nowMonotonic: Clock.monotonicMilliseconds()) {
+            _ = sensors.commit(plan, nowWall: Clock.wallMilliseconds(), nowMonotonic: Clock.monotonicMilliseconds())
+        }
+        status.device = config.agent.deviceID
+        status.broker = config.uplink.broker.description
         status.pid = Int64(getpid())
         status.startedAt = Clock.wallMilliseconds()
+        status.configVersion = config.origin.version
+        status.configAppliedAt = status.startedAt
     }
 
     var now: RecordStamp { clock.stamp(wall: Clock.wallMilliseconds(), monotonic: Clock.monotonicMilliseconds()) }
 
-    /// Runs until SIGTERM, SIGINT or SIGHUP; returns after a clean shutdown.
+    /// Runs until SIGTERM or SIGINT (SIGHUP reloads); returns after a clean shutdown.
     public func run() {
         let signals = cairn_signals_install()
-        Log.info("\(BuildInfo.summary) starting as \(config.deviceID); data in \(config.dataDirectory); broker \(config.broker); \(queue.recordCount) records queued")
-        if !clock.trusted { Log.warning("wall clock not trusted yet; readings wait up to \(Numbers.format(config.clockHoldSeconds)) s for it") }
+        Log.info("\(BuildInfo.summary) starting as \(config.agent.deviceID); data in \(config.agent.dataDirectory); broker \(config.uplink.broker); \(queue.recordCount) records queued")
+        if !clock.trusted { Log.warning("wall clock not trusted yet; readings wait up to \(Numbers.format(config.agent.clockHoldSeconds)) s for it") }
         announceStart()
 
         loop.watch(request: { (signals, Int16(POLLIN)) }, ready: { [self] _ in
             let signal = cairn_signals_next()
-            if signal != 0 {
+            if signal == SIGHUP {
+                Log.info("SIGHUP received, reloading the configuration")
+                reloadRequested = true
+            } else if signal != 0 {
                 Log.info("signal \(signal) received, stopping")
                 loop.stop()
             }
@@ -79,17 +96,18 @@ public final class Agent {
         })
         loop.deadline { [self] in uplink.nextDeadline(now: Clock.monotonicMilliseconds()) }
         loop.afterEachTurn { [self] now in uplink.tick(now: now) }
-        sensors.push.watch(on: loop)
         loop.deadline { [self] in sensors.nextDeadline(nowMonotonic: Clock.monotonicMilliseconds()) }
         loop.afterEachTurn { [self] now in pollSensors(now) }
         // Readings held for queue_commit_interval are committed when it ends, even if no more arrive.
         loop.deadline { [self] in pending.isEmpty ? Int64.max : lastCommit + commitInterval }
-        loop.every(max(5000, Int64(config.interval * 1000)), delay: 1000) { [self] in writeStatus() }
+        registerTimers()
         loop.every(60_000, delay: 5000) { [self] in maintainQueue() }
-        if config.healthInterval > 0 {
-            loop.every(Int64(config.healthInterval * 1000), delay: Int64(config.healthInterval * 1000)) { [self] in queueHealthSummary() }
-        }
         loop.afterEachTurn { [self] _ in reportConnectionChanges() }
+        loop.afterEachTurn { [self] _ in
+            guard reloadRequested else { return }
+            reloadRequested = false
+            reload()
+        }
 
         loop.run()
         // The loop's closures capture the agent: drop them, so the agent is freed
@@ -104,6 +122,14 @@ public final class Agent {
         queue.checkpoint()
         writeStatus()
         Log.info("stopped; \(queue.recordCount) records remain queued")
+    }
+
+    /// The timers whose periods come from the configuration: status, and health summaries.
+    func registerTimers() {
+        loop.cancel([statusTimer, healthTimer].compactMap { $0 })
+        statusTimer = loop.every(config.agent.statusPeriod, delay: 1000) { [self] in writeStatus() }
+        let health = Int64(config.agent.healthInterval * 1000)
+        healthTimer = health > 0 ? loop.every(health, delay: health) { [self] in queueHealthSummary() } : nil
     }
 
     /// Inputs that are due are read, run through their pipelines and rules;
@@ -123,6 +149,14 @@ public final class Agent {
             status.failingSensors = failing
         }
         noteSensors(output.readings, failures: failing)
+        hold(output)
+        uplink.holdBoot = holdsRecords ? clock.bootID : nil
+        uplink.tick(now: Clock.monotonicMilliseconds())
+    }
+
+    /// Readings and alarm events of a poll (or an apply) go to `pending`;
+    /// alarms are committed at once, readings may wait for queue_commit_interval.
+    func hold(_ output: SensorRuntime.Output) {
         let stamp = now
         for event in output.events {
             pending.append(PendingRecord(stream: .events, stamp: stamp, fragment: event.fragment))
@@ -130,17 +164,14 @@ public final class Agent {
         for reading in output.readings {
             pending.append(PendingRecord(telemetry: reading, stamp: stamp))
         }
-        // Alarms are committed at once; readings may wait for queue_commit_interval.
         if output.events.count > 0 || stamp.monotonic - lastCommit >= commitInterval {
             commitPending()
         }
-        uplink.holdBoot = holdsRecords ? clock.bootID : nil
-        uplink.tick(now: Clock.monotonicMilliseconds())
     }
 
     /// While the clock is untrusted (up to clock_hold), this boot's records wait for a correction.
     var holdsRecords: Bool {
-        !clock.trusted && Clock.monotonicMilliseconds() - startedMonotonic < Int64(config.clockHoldSeconds * 1000)
+        !clock.trusted && Clock.monotonicMilliseconds() - startedMonotonic < Int64(config.agent.clockHoldSeconds * 1000)
     }
 
     func commitPending() {

@@ -4,7 +4,7 @@ import CairnQueue
 /// Agent events (CloudEvents) go through the queue like everything else, so
 /// they survive outages and restarts and are sent before telemetry.
 struct AgentEvents {
-    let source: String
+    var source: String
     let queue: DurableQueue
     let bootID: String
 

@@ -29,22 +29,22 @@ public enum Commands {
         }
     }
 
-    static func configuration(_ arguments: [String]) -> AgentConfig? {
-        var config = ConfigLoader.defaults()
+    static func configuration(_ arguments: [String]) -> Configuration? {
+        let config: Configuration
         do {
-            try ConfigLoader.apply(arguments: arguments, to: &config)
+            config = try ConfigLoader.load(arguments)
         } catch {
             fail("\(error)")
             return nil
         }
-        Log.level = config.logLevel
+        Log.level = config.agent.logLevel
         return config
     }
 
     static func run(_ arguments: [String]) -> Int32 {
         guard let config = configuration(arguments) else { return 2 }
         do {
-            let agent = try Agent(config: config)
+            let agent = try Agent(config: config, arguments: arguments)
             agent.run()
             return 0
         } catch {
@@ -55,7 +55,7 @@ public enum Commands {
 
     static func status(_ arguments: [String]) -> Int32 {
         guard let config = configuration(arguments) else { return 2 }
-        let path = "\(config.dataDirectory)/\(StatusReport.fileName)"
+        let path = "\(config.agent.dataDirectory)/\(StatusReport.fileName)"
         guard let text = Files.read(path) else {
             fail("no status at \(path): the agent has not run with this data directory (--data-dir)")
             return 1
@@ -71,7 +71,7 @@ public enum Commands {
 
     static func sensors(_ arguments: [String]) -> Int32 {
         guard let config = configuration(arguments) else { return 2 }
-        let inputs = SensorInputs(sysfsRoot: config.sysfsRoot, procRoot: config.procRoot, dataDirectory: ".")
+        let inputs = SensorInputs(sysfsRoot: config.agent.sysfsRoot, procRoot: config.agent.procRoot, dataDirectory: ".")
         let (readings, failures) = inputs.readAll(now: Clock.wallMilliseconds())
         var out = ""
         for reading in readings {
@@ -88,23 +88,11 @@ public enum Commands {
     }
 
     /// Configured inputs whose sensors appear only when devices send: how they will be named.
-    static func lanInputs(_ config: AgentConfig) -> String {
-        guard let settings = try? SensorSettings.parse(config.sensorSections, source: config.configPath) else { return "" }
+    static func lanInputs(_ config: Configuration) -> String {
+        let broker = config.southbound.broker.map { "\($0)" }
         var out = ""
-        for input in settings.inputs {
-            switch input.kind {
-            case .mqtt:
-                let broker = config.southboundBroker.map { "\($0)" } ?? "(no southbound_broker)"
-                // An object's fields are appended unless the template places them.
-                let named = Text.contains(input.sensor, "{field}") ? input.sensor : input.sensor + "[/<field>]"
-                var fields = ""
-                for field in input.fields { fields += (fields.isEmpty ? "  fields: " : ", ") + field }
-                out += "mqtt \(input.topic) on \(broker) -> \(named)\(fields)\n"
-            case .http:
-                out += "http POST http://\(input.bind):\(input.port)\(HTTPIngest.path) -> \(input.name)/<sensor>\(input.token == nil ? "" : " (bearer token)")\n"
-            default:
-                continue
-            }
+        for input in config.inputs {
+            if let plan = input.plan(southbound: broker) { out += plan + "\n" }
         }
         return out.isEmpty ? "" : "\nLAN inputs (sensors appear when devices send):\n" + out
     }

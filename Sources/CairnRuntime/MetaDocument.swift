@@ -1,4 +1,5 @@
 import CSystem
+import CairnControl
 import CairnCore
 
 /// The retained `<prefix>/meta` document: what this gateway is and runs.
@@ -20,10 +21,10 @@ struct MetaDocument {
         return "\(field(name.sysname)) \(field(name.release)) \(field(name.machine))"
     }
 
-    static func render(config: AgentConfig, kernel: String, bootTime: Int64?, sensors: [Sensor]) -> String {
+    static func render(config: Configuration, kernel: String, bootTime: Int64?, sensors: [Sensor]) -> String {
         var w = JSONWriter(reservingCapacity: 256 + sensors.count * 64)
         w.beginObject()
-        w.key("device"); w.string(config.deviceID)
+        w.key("device"); w.string(config.agent.deviceID)
         w.key("agent")
         w.beginObject()
         w.key("version"); w.string(BuildInfo.version)
@@ -32,7 +33,7 @@ struct MetaDocument {
         w.endObject()
         w.key("kernel"); w.string(kernel)
         if let bootTime { w.key("boot_time"); w.string(Clock.rfc3339(bootTime)) }
-        w.key("config_version"); w.string(config.configVersion)
+        w.key("config_version"); w.string(config.origin.version)
         w.key("sensors")
         w.beginArray()
         for sensor in sensors {
@@ -46,13 +47,13 @@ struct MetaDocument {
         w.endArray()
         w.key("queue")
         w.beginObject()
-        w.key("budget_bytes"); w.integer(config.queueBudgetBytes)
-        w.key("overflow"); w.string(config.queueOverflow)
-        w.key("durability"); w.string(config.queueDurability)
+        w.key("budget_bytes"); w.integer(config.queue.budgetBytes)
+        w.key("overflow"); w.string(config.queue.overflow.rawValue)
+        w.key("durability"); w.string(config.queue.durability.rawValue)
         w.key("max_age_seconds")
         w.beginObject()
         for (index, name) in ["events", "metadata", "telemetry"].enumerated() {
-            w.key(name); w.number(config.queueMaxAgeSeconds[index])
+            w.key(name); w.number(Double(config.queue.maxAge[index]) / 1000)
         }
         w.endObject()
         w.endObject()

@@ -42,7 +42,7 @@ enum QueueCommand {
             }
         }
         guard let config = Commands.configuration(rest) else { return 2 }
-        let options = QueueSetup.options(config)
+        let options = config.queueOptions
         guard Files.exists(options.path) else {
             Commands.fail("no queue at \(options.path) (--data-dir?)")
             return 1

@@ -42,6 +42,18 @@ public struct StatusReport {
     public var httpRequestsAccepted: Int64 = 0
     public var httpRequestsRejected: Int64 = 0
     public var httpErrors: [String] = []
+    /// The configuration in force ("file:<hash>" or "defaults"), when it was
+    /// applied, how many reloads were applied and refused, and why the last was refused.
+    public var configVersion: String = ""
+    public var configAppliedAt: Int64 = 0
+    public var configReloads: Int64 = 0
+    public var configReloadFailed: Int64 = 0
+    public var configLastError: String = ""
+    /// Registrations in the event loop (constant across reloads that change nothing in number).
+    public var loopSources: Int64 = 0
+    public var loopTimers: Int64 = 0
+    public var loopDeadlines: Int64 = 0
+    public var loopHooks: Int64 = 0
 
     public init() {}
 
@@ -99,6 +111,18 @@ public struct StatusReport {
             for error in httpErrors { w.string(error) }
             w.endArray()
         }
+        w.key("config_version"); w.string(configVersion)
+        w.key("config_applied_at"); w.string(Clock.rfc3339(configAppliedAt))
+        w.key("config_reloads"); w.integer(configReloads)
+        w.key("config_reload_failed"); w.integer(configReloadFailed)
+        w.key("config_last_error"); w.string(configLastError)
+        w.key("event_loop")
+        w.beginObject()
+        w.key("sources"); w.integer(loopSources)
+        w.key("timers"); w.integer(loopTimers)
+        w.key("deadlines"); w.integer(loopDeadlines)
+        w.key("hooks"); w.integer(loopHooks)
+        w.endObject()
         w.endObject()
         return w.text + "\n"
     }

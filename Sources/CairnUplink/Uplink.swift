@@ -19,10 +19,10 @@ public final class Uplink {
         public var lastError: String = ""
     }
 
-    public let settings: UplinkSettings
+    public private(set) var settings: UplinkSettings
     private let queue: DurableQueue
     public private(set) var counters = Counters()
-    private let link: MQTTLink
+    private var link: MQTTLink
     /// Message id → what it carries.
     private var inflight: [Int32: Sent] = [:]
     /// Sequences whose PUBACK arrived, not yet deleted (see flushAcknowledged).
@@ -352,5 +352,34 @@ public final class Uplink {
         if connected { link.close() }
         if !inflight.isEmpty { Log.info("\(inflight.count) messages unacknowledged at stop stay queued") }
         inflight.removeAll()
+    }
+
+    /// New settings in force. A change of how to connect (broker, identity,
+    /// credentials, TLS, keepalive, window) leaves the old broker cleanly
+    /// (retained state offline, DISCONNECT) and connects anew; what was in
+    /// flight stays queued and is sent again. Anything else applies in place.
+    /// Returns whether it reconnects.
+    @discardableResult
+    public func reconfigure(_ new: UplinkSettings) -> Bool {
+        let old = settings
+        if new.backfillPerSecond != old.backfillPerSecond { pacer = Pacer(perSecond: new.backfillPerSecond) }
+        if new.maxBytesPerSecond != old.maxBytesPerSecond { bucket = TokenBucket(bytesPerSecond: new.maxBytesPerSecond) }
+        guard !new.sameConnection(as: old) else {
+            settings = new
+            return false
+        }
+        let wasOnline = link.isOnline
+        shutdown(budgetMilliseconds: 250)
+        settings = new
+        link = MQTTLink(settings: new.link(will: Uplink.statePayload(online: false, now: nil, device: new.clientID)))
+        parked = nil
+        let now = Clock.monotonicMilliseconds()
+        if wasOnline {
+            transitions.append(.lost(reason: "reconfigured: connecting to \(new.broker) as \(new.clientID)"))
+            offlineSince = now
+            failuresWhileOffline = 0
+        }
+        Log.info("uplink reconfigured; connecting to \(new.broker)")
+        return true
     }
 }

@@ -1,51 +1,52 @@
 import CairnCore
 import CairnMQTT
 
-/// What the uplink needs from the agent configuration.
-public struct UplinkSettings {
+/// How telemetry, events and metadata reach the cloud broker. The agent builds
+/// it from the option table (CairnControl), where every default is; the
+/// values below are placeholders until then.
+public struct UplinkSettings: Equatable {
     public var clientID: String
     public var broker: BrokerURL
-    public var tls: MQTTTLS?
+    /// CA, certificate and key files as configured (nil CA: the system bundle when the broker is mqtts://).
+    public var caFile: String?
+    public var certFile: String?
+    public var keyFile: String?
     public var username: String?
     public var password: String?
     public var topicPrefix: String
-    public var batchSize: Int
-    public var window: Int
-    public var keepalive: Int
-    public var reconnectMin: Double
-    public var reconnectMax: Double
+    public var batchSize = 0
+    public var window = 0
+    public var keepalive = 0
+    public var reconnectMin = 0.0
+    public var reconnectMax = 0.0
     /// Backlog messages per second after an outage (0: as fast as the window allows).
-    public var backfillPerSecond: Double
-    public var version: MQTTVersion
+    public var backfillPerSecond = 0.0
+    public var version = MQTTVersion.v5
     /// Deflate telemetry payloads when that makes them smaller.
-    public var compress: Bool
+    public var compress = false
     /// Largest telemetry payload; batches are cut to fit.
-    public var maxMessageBytes: Int
+    public var maxMessageBytes = 0
     /// Bandwidth cap in payload bytes per second (0: none).
-    public var maxBytesPerSecond: Int64
+    public var maxBytesPerSecond: Int64 = 0
     /// A connect that has no CONNACK after this long is abandoned and retried.
     public var connectTimeoutMilliseconds: Int64 = 30_000
 
-    public init(config: AgentConfig) {
-        clientID = config.deviceID
-        broker = config.broker
-        if config.broker.tls {
-            tls = MQTTTLS(caFile: config.caFile ?? MQTTTLS.systemCAFile,
-                          certFile: config.certFile, keyFile: config.keyFile)
-        }
-        username = config.username
-        password = config.password
-        topicPrefix = config.topicPrefix
-        batchSize = config.batchSize
-        window = config.inflightWindow
-        keepalive = config.keepalive
-        reconnectMin = config.reconnectMin
-        reconnectMax = config.reconnectMax
-        backfillPerSecond = config.backfillPerSecond
-        version = config.mqttVersion == "3.1.1" ? .v311 : .v5
-        compress = config.compress
-        maxMessageBytes = config.maxMessageBytes
-        maxBytesPerSecond = config.maxBytesPerSecond
+    public init(clientID: String, broker: BrokerURL, topicPrefix: String) {
+        self.clientID = clientID
+        self.broker = broker
+        self.topicPrefix = topicPrefix
+    }
+
+    public var tls: MQTTTLS? {
+        broker.tls ? MQTTTLS(caFile: caFile ?? MQTTTLS.systemCAFile, certFile: certFile, keyFile: keyFile) : nil
+    }
+
+    /// Whether `other` connects the same way (a change here means a reconnect; the rest applies in place).
+    public func sameConnection(as other: UplinkSettings) -> Bool {
+        clientID == other.clientID && broker == other.broker && tls == other.tls && username == other.username
+            && password == other.password && topicPrefix == other.topicPrefix && window == other.window
+            && keepalive == other.keepalive && reconnectMin == other.reconnectMin && reconnectMax == other.reconnectMax
+            && version == other.version && connectTimeoutMilliseconds == other.connectTimeoutMilliseconds
     }
 
     public var telemetryTopic: String { "\(topicPrefix)/telemetry" }

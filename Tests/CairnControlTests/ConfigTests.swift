@@ -4,8 +4,9 @@ import CairnTestSupport
 @testable import CairnControl
 
 @Suite struct ConfigTests {
-    func load(_ arguments: [String]) throws(ConfigError) -> AgentConfig {
-        var config = AgentConfig(deviceID: "default-id", dataDirectory: "./cairn-data")
+    func load(_ arguments: [String]) throws(ConfigError) -> Configuration {
+        var config = ConfigLoader.defaults()
+        config.agent.deviceID = "default-id"
         try ConfigLoader.apply(arguments: arguments, to: &config)
         return config
     }
@@ -14,22 +15,22 @@ import CairnTestSupport
         let dir = TemporaryDirectory()
         let config = try load(["--broker", "mqtts://localhost:8884", "--device-id", "gw-7", "--data-dir=\(dir.path)",
                                "--interval", "2.5", "--log-level", "debug", "--sysfs-root", dir.path])
-        #expect(config.broker == BrokerURL(tls: true, host: "localhost", port: 8884))
-        #expect(config.deviceID == "gw-7")
-        #expect(config.topicPrefix == "cairn/gw-7")
-        #expect(config.dataDirectory == dir.path)
-        #expect(config.interval == 2.5)
-        #expect(config.logLevel == .debug)
-        #expect(config.sysfsRoot == dir.path)
+        #expect(config.uplink.broker == BrokerURL(tls: true, host: "localhost", port: 8884))
+        #expect(config.agent.deviceID == "gw-7")
+        #expect(config.agent.topicPrefix == "cairn/gw-7")
+        #expect(config.agent.dataDirectory == dir.path)
+        #expect(config.agent.interval == 2.5)
+        #expect(config.agent.logLevel == .debug)
+        #expect(config.agent.sysfsRoot == dir.path)
     }
 
     @Test func fileIsReadThenFlagsWin() throws {
         let dir = TemporaryDirectory()
         dir.write("cairn.json", #"{"device_id": "from-file", "interval": 30, "topic_prefix": "site/a"}"#)
         let config = try load(["--interval", "5", "--config", dir.file("cairn.json")])
-        #expect(config.deviceID == "from-file")
-        #expect(config.interval == 5)
-        #expect(config.topicPrefix == "site/a")
+        #expect(config.agent.deviceID == "from-file")
+        #expect(config.agent.interval == 5)
+        #expect(config.agent.topicPrefix == "site/a")
     }
 
     func error(_ arguments: [String]) -> String {
@@ -45,11 +46,11 @@ import CairnTestSupport
         let dir = TemporaryDirectory()
         dir.write("a.json", #"{"interval": 5}"#)
         dir.write("b.json", #"{"interval": 6}"#)
-        let a = try load(["--config", dir.file("a.json")]).configVersion
+        let a = try load(["--config", dir.file("a.json")]).origin.version
         #expect(a.hasPrefix("file:") && a.count == 21)
-        #expect(a == (try load(["--config", dir.file("a.json")]).configVersion))
-        #expect(a != (try load(["--config", dir.file("b.json")]).configVersion))
-        #expect(try load([]).configVersion == "defaults")
+        #expect(a == (try load(["--config", dir.file("a.json")]).origin.version))
+        #expect(a != (try load(["--config", dir.file("b.json")]).origin.version))
+        #expect(try load([]).origin.version == "defaults")
         // FNV-1a 64 of "" and "a", the published test vectors.
         #expect(ConfigLoader.fingerprint("") == "cbf29ce484222325")
         #expect(ConfigLoader.fingerprint("a") == "af63dc4c8601ec8c")
@@ -77,9 +78,9 @@ import CairnTestSupport
         #expect(error(["--config", dir.file("lan.json")]) ==
                 "\(dir.file("lan.json")):3:6: an \"mqtt\" input needs southbound_broker (the LAN broker), which is not set")
         let config = try load(["--config", dir.file("lan.json"), "--southbound-broker", "mqtt://127.0.0.1:1884"])
-        #expect(config.southboundBroker == BrokerURL(tls: false, host: "127.0.0.1", port: 1884))
+        #expect(config.southbound.broker == BrokerURL(tls: false, host: "127.0.0.1", port: 1884))
         dir.write("act.json", #"{"southbound_broker": "mqtt://127.0.0.1", "rules": [{"name": "r", "match": "*", "above": 1, "actions": [{"type": "publish", "topic": "a/b"}]}]}"#)
-        #expect(try load(["--config", dir.file("act.json")]).southboundBroker?.port == 1883)
+        #expect(try load(["--config", dir.file("act.json")]).southbound.broker?.port == 1883)
         dir.write("noact.json", #"{"rules": [{"name": "r", "match": "*", "above": 1, "actions": [{"type": "publish", "topic": "a/b"}]}]}"#)
         #expect(error(["--config", dir.file("noact.json")]) ==
                 "\(dir.file("noact.json")):1:65: rule \"r\" has a \"publish\" action that needs southbound_broker (the LAN broker), which is not set")
@@ -97,6 +98,30 @@ import CairnTestSupport
         #expect(error(["--config", "/nonexistent.json"]) == "/nonexistent.json: cannot read the config file")
         #expect(error(["--ca-file", "/nonexistent.pem"]) == "--ca-file: cannot read /nonexistent.pem")
         #expect(error(["--batch-size", "2.5"]) == "--batch-size: expected a whole number, found 2.5")
+    }
+
+    @Test func defaultsComeFromTheOptionTableAndShowInHelp() throws {
+        let config = ConfigLoader.defaults()
+        #expect(config.agent.interval == 10 && config.agent.healthInterval == 60 && config.agent.sysfsRoot == "/sys")
+        #expect(config.uplink.broker == BrokerURL(tls: false, host: "127.0.0.1", port: 1883))
+        #expect(config.uplink.batchSize == 100 && config.uplink.window == 16 && config.uplink.version == .v5 && config.uplink.compress)
+        #expect(config.queue.budgetBytes == 64 * 1024 * 1024 && config.queue.overflow == .dropOldest && config.queue.durability == .normal)
+        #expect(config.inputs.map(\.type) == ["hwmon", "thermal", "health"] && config.pipelines.isEmpty && config.rules.isEmpty)
+        #expect(!config.agent.deviceID.isEmpty && !config.agent.dataDirectory.isEmpty)
+        #expect(OptionTable.option(forKey: "interval")?.help == "seconds between sensor reads (default: 10)")
+        #expect(OptionTable.option(forKey: "health_interval")?.help.hasSuffix("(default: 60, 0 = none)") == true)
+        #expect(OptionTable.option(forKey: "username")?.help == "MQTT user name")
+    }
+
+    @Test func sectionsAreOptionsTooAndAFlagWinsOverTheFile() throws {
+        let dir = TemporaryDirectory()
+        dir.write("c.json", #"{"inputs": [{"type": "hwmon"}], "rules": [{"name": "r", "match": "*", "above": 1}]}"#)
+        let config = try load(["--config", dir.file("c.json"), "--inputs", #"[{"type": "file", "name": "ups", "path": "/run/ups"}]"#])
+        #expect(config.inputs.map(\.label) == ["file:ups"])
+        #expect(config.rules.map(\.name) == ["r"])
+        #expect(error(["--inputs", #"[{"type": "file"}]"#]) == "--inputs:1:3: input 1: \"name\" is required")
+        #expect(error(["--pipelines", "[1,"]) == "--pipelines:1:4: unexpected end of document")
+        #expect(error(["--rules", "{}"]) == "--rules:1:1: rules must be an array, not an object")
     }
 
     @Test func everyOptionHasAFlagAndHelp() {

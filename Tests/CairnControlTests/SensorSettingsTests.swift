@@ -1,10 +1,15 @@
 import Testing
 import CairnCore
+import CairnInputs
+import CairnPipeline
 @testable import CairnControl
 
 @Suite struct SensorSettingsTests {
-    func parse(_ text: String) throws -> SensorSettings {
-        try SensorSettings.parse(try JSONParser.parse(text).members ?? [], source: "c.json")
+    /// The sections of a config text over the option table's defaults.
+    func parse(_ text: String) throws -> Configuration {
+        var config = ConfigLoader.defaults()
+        try ConfigLoader.apply(text: text, source: "c.json", to: &config)
+        return config
     }
 
     func error(_ text: String) -> String {
@@ -20,8 +25,8 @@ import CairnCore
 
     @Test func withoutSectionsTheDefaultsAreTodaysBehaviour() throws {
         let settings = try parse(#"{"interval": 5, "broker": "mqtt://127.0.0.1"}"#)
-        #expect(settings == .defaults)
-        #expect(settings.inputs.map(\.kind) == [.hwmon, .thermal, .health])
+        #expect(settings.inputs == ConfigLoader.defaults().inputs)
+        #expect(settings.inputs.map(\.type) == ["hwmon", "thermal", "health"])
         #expect(settings.inputs.allSatisfy { $0.interval == nil })
         #expect(settings.pipelines.isEmpty && settings.rules.isEmpty)
     }
@@ -58,25 +63,26 @@ import CairnCore
         #expect(settings.inputs[0].interval == 30)
         #expect(settings.inputs[0].include == ["hwmon/*/temp*"])
         #expect(settings.inputs[0].exclude == ["hwmon/nvme*"])
-        #expect(settings.inputs[2].run == ["/usr/local/bin/poll", "--json"])
-        #expect(settings.inputs[2].timeout == 5)
+        #expect(settings.inputs[2].settings(of: CommandInput.self)?.run == ["/usr/local/bin/poll", "--json"])
+        #expect(settings.inputs[2].settings(of: CommandInput.self)?.timeout == 5)
         #expect(settings.inputs[2].unit == "bar")
-        #expect(settings.inputs[3].run == ["/bin/sh", "-c", "cut -d' ' -f1 /proc/uptime | sed 's/^/up /'"])
-        #expect(settings.inputs[3].timeout == 10)
-        #expect(settings.inputs[4].path == "/run/ups.env")
+        #expect(settings.inputs[3].settings(of: CommandInput.self)?.run == ["/bin/sh", "-c", "cut -d' ' -f1 /proc/uptime | sed 's/^/up /'"])
+        #expect(settings.inputs[3].settings(of: CommandInput.self)?.timeout == 10)
+        #expect(settings.inputs[4].settings(of: FileInput.self)?.path == "/run/ups.env")
+        #expect(settings.inputs[4].settings(of: CommandInput.self) == nil)
         #expect(settings.pipelines[0].stages == [
             .scale(factor: 1.8, offset: 32),
-            .range(minimum: -40, maximum: 250, action: "clamp"),
+            .range(minimum: -40, maximum: 250, action: .clamp),
             .spike(maxRate: 5, confirmations: 3),
             .deadband(absolute: 0.5, percent: 0, heartbeat: 300),
             .rateLimit(period: 10),
-            .window(length: 60, functions: ["min", "max", "mean"]),
+            .window(length: 60, functions: [.min, .max, .mean]),
         ])
         #expect(settings.pipelines[1] == PipelineSettings(match: "*", stages: []))
         var hot = RuleSettings(name: "cpu-hot", match: "thermal/*", above: true, threshold: 80)
         hot.clear = 75
         hot.duration = 30
-        hot.severity = "critical"
+        hot.severity = .critical
         var action = ActionSettings(run: ["/usr/sbin/fanctl", "max"])
         action.on = .both
         action.timeout = 2
@@ -155,17 +161,18 @@ import CairnCore
               ]}]
             }
             """)
-        let mqtt = settings.inputs[0]
-        #expect(mqtt.kind == .mqtt && mqtt.topic == "lan/+/state" && mqtt.sensor == "lan/{1}")
-        #expect(mqtt.fields == ["temp", "env.rh"] && mqtt.unit == "C" && mqtt.units == ["env.rh": "%"] && mqtt.staleAfter == 300)
-        let http = settings.inputs[1]
-        #expect(http.kind == .http && http.port == 8088 && http.bind == "0.0.0.0" && http.maxBodyBytes == 4096 && http.name == "plc")
+        #expect(settings.inputs[0].type == "mqtt" && settings.inputs[0].unit == "C")
+        let mqtt = try #require(settings.inputs[0].settings(of: MQTTInput.self))
+        #expect(mqtt.topic == "lan/+/state" && mqtt.sensor == "lan/{1}")
+        #expect(mqtt.fields == ["temp", "env.rh"] && mqtt.units == ["env.rh": "%"] && mqtt.staleAfter == 300)
+        let http = try #require(settings.inputs[1].settings(of: HTTPInput.self))
+        #expect(settings.inputs[1].type == "http" && http.port == 8088 && http.bind == "0.0.0.0" && http.maxBodyBytes == 4096 && http.name == "plc")
         #expect(http.token == "0123456789abcdef")
         let action = settings.rules[0].actions[0]
         #expect(action.kind == .publish && action.topic == "lan/fan/set" && action.payload == "{state} {value}")
         #expect(action.on == .both && action.qos == 0 && action.retain)
         #expect(settings.southboundUse?.line == 3)
-        #expect(try parse(#"{"inputs": [{"type": "http"}]}"#).inputs[0].bind == "127.0.0.1")
+        #expect(try parse(#"{"inputs": [{"type": "http"}]}"#).inputs[0].settings(of: HTTPInput.self)?.bind == "127.0.0.1")
         #expect(try parse(#"{"inputs": [{"type": "hwmon"}]}"#).southboundUse == nil)
     }
 

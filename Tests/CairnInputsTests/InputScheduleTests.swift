@@ -11,9 +11,9 @@ import CairnTestSupport
         dir.write("fast", "1\n")
         dir.write("slow", "2\n")
         let schedule = InputSchedule([
-            .init(source: .file(FileInput(name: "fast", path: dir.file("fast"))), interval: 1000),
-            .init(source: .file(FileInput(name: "slow", path: dir.file("slow"))), interval: 3000),
-        ], nowMonotonic: 0)
+            ScheduledInput(FileInput(name: "fast", path: dir.file("fast")), interval: 1000),
+            ScheduledInput(FileInput(name: "slow", path: dir.file("slow")), interval: 3000),
+        ])
         var seen: [String] = []
         for t: Int64 in [0, 500, 1000, 2000, 3000, 3999] {
             let sensors = schedule.poll(nowWall: t, nowMonotonic: t).readings.map(\.sensor)
@@ -26,7 +26,7 @@ import CairnTestSupport
     @Test func missedPeriodsAreSkippedNotBurst() {
         let dir = TemporaryDirectory()
         dir.write("v", "1\n")
-        let schedule = InputSchedule([.init(source: .file(FileInput(name: "v", path: dir.file("v"))), interval: 1000)], nowMonotonic: 0)
+        let schedule = InputSchedule([ScheduledInput(FileInput(name: "v", path: dir.file("v")), interval: 1000)])
         #expect(schedule.poll(nowWall: 0, nowMonotonic: 0).readings.count == 1)
         #expect(schedule.poll(nowWall: 0, nowMonotonic: 10_500).readings.count == 1)
         #expect(schedule.nextDeadline(nowMonotonic: 10_500) == 11_000)
@@ -34,7 +34,7 @@ import CairnTestSupport
 
     @Test func healthTracksFailuresAndRecovery() {
         let dir = TemporaryDirectory()
-        let schedule = InputSchedule([.init(source: .file(FileInput(name: "v", path: dir.file("v"))), interval: 1000)], nowMonotonic: 0)
+        let schedule = InputSchedule([ScheduledInput(FileInput(name: "v", path: dir.file("v")), interval: 1000)])
         _ = schedule.poll(nowWall: 100, nowMonotonic: 0)
         _ = schedule.poll(nowWall: 200, nowMonotonic: 1000)
         var health = schedule.health["v"]
@@ -55,16 +55,16 @@ import CairnTestSupport
     @Test func selectionKeepsOnlyAcceptedSensors() {
         let dir = TemporaryDirectory()
         dir.write("ups", "charge=97\nload=40\nbroken=x\n")
-        let schedule = InputSchedule([.init(source: .file(FileInput(name: "ups", path: dir.file("ups"))), interval: 1000,
-                                            accept: { $0 != "ups/load" && $0 != "ups/broken" })], nowMonotonic: 0)
+        let schedule = InputSchedule([ScheduledInput(FileInput(name: "ups", path: dir.file("ups")), interval: 1000,
+                                            accept: { $0 != "ups/load" && $0 != "ups/broken" })])
         let result = schedule.poll(nowWall: 0, nowMonotonic: 0)
         #expect(result.readings.map(\.sensor) == ["ups/charge"])
         #expect(result.failures.isEmpty)
     }
 
     @Test func aCommandIsCollectedOnALaterPoll() {
-        let schedule = InputSchedule([.init(source: .command(CommandInput(name: "c", arguments: ["echo", "x", "4"], timeout: 10_000)),
-                                            interval: 60_000)], nowMonotonic: 0)
+        let schedule = InputSchedule([ScheduledInput(CommandInput(name: "c", arguments: ["echo", "x", "4"], timeout: 10_000),
+                                            interval: 60_000)])
         let start = Clock.monotonicMilliseconds()
         #expect(schedule.poll(nowWall: 0, nowMonotonic: start).readings.isEmpty)
         // While it runs, the loop is asked back soon to drain and reap it.

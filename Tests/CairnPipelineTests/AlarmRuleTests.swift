@@ -33,7 +33,7 @@ import CairnCore
     }
 
     @Test func belowRules() {
-        let cold = AlarmRule(name: "cold", pattern: SensorPattern("w1/*"), direction: .below, threshold: 2, clear: 4, severity: "critical")
+        let cold = AlarmRule(name: "cold", pattern: SensorPattern("w1/*"), direction: .below, threshold: 2, clear: 4, severity: .critical)
         let out = run([cold], [reading(5, at: 0, sensor: "w1/28-1"), reading(1.5, at: 1, sensor: "w1/28-1"),
                                reading(3.9, at: 2, sensor: "w1/28-1"), reading(4.1, at: 3, sensor: "w1/28-1")])
         #expect(out == ["raised cold w1/28-1 1.5 @1", "cleared cold w1/28-1 4.1 @3"])
@@ -63,7 +63,7 @@ import CairnCore
 
     @Test func alarmEventsAreCloudEvents() throws {
         let rule = AlarmRule(name: "hot", pattern: SensorPattern("*"), direction: .above, threshold: 80, clear: 75,
-                             minimumDuration: 30_000, severity: "critical")
+                             minimumDuration: 30_000, severity: .critical)
         let transition = AlarmTransition(rule: rule, sensor: "thermal/cpu", raised: true, value: 81.5, time: 1_800_000_000_000)
         let event = try JSONParser.parse(transition.event(source: "cairn/gw-7", id: "42").json())
         #expect(event["type"] == .string("io.cairn.alarm.raised"))

@@ -9,12 +9,15 @@ import CairnTestSupport
 /// settings → inputs → pipelines → rules → events and a real action process.
 @Suite struct SensorRuntimeTests {
     func runtime(_ json: String, _ dir: TemporaryDirectory, interval: Double = 10) throws -> SensorRuntime {
-        var config = AgentConfig(deviceID: "gw-7", dataDirectory: dir.path)
-        config.sysfsRoot = dir.file("sys")
-        config.procRoot = dir.file("proc")
-        config.interval = interval
-        let settings = try SensorSettings.parse(try JSONParser.parse(json).members ?? [], source: "test.json")
-        return SensorRuntime(settings: settings, config: config, nowMonotonic: 0)
+        var config = ConfigLoader.defaults()
+        config.agent.deviceID = "gw-7"
+        config.agent.dataDirectory = dir.path
+        config.agent.sysfsRoot = dir.file("sys")
+        config.agent.procRoot = dir.file("proc")
+        config.agent.interval = interval
+        try ConfigLoader.apply(text: json, source: "test.json", to: &config)
+        try config.finish()
+        return SensorRuntime(config: config, nowMonotonic: 0)
     }
 
     @Test func withoutSectionsItReadsTheBoardAndHealthAtTheAgentInterval() throws {

@@ -50,6 +50,8 @@ struct cairn_httpd *cairn_httpd_start(const char *address, const cairn_httpd_opt
 void cairn_httpd_stop(struct cairn_httpd *server);
 /* The epoll descriptor to poll for POLLIN. */
 int cairn_httpd_fd(struct cairn_httpd *server);
+/* A new body limit for requests that start from now on. */
+void cairn_httpd_set_max_body(struct cairn_httpd *server, size_t max_body);
 /* The bound port (the real one when 0 was asked for). */
 int cairn_httpd_port(struct cairn_httpd *server);
 /* Does all pending work without blocking; 0 on success. */

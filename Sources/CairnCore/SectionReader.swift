@@ -1,20 +1,19 @@
-import CairnCore
-
 /// Reads one JSON object of a config section (an input, a stage, a rule) with
 /// errors that point at the offending member's line and column, and rejects
 /// members nobody asked for, so a typo ("treshold") is an error, not a silent default.
-struct SectionReader {
-    let members: [JSONMember]
-    let source: String
+/// Each layer reads its own section entries with it.
+public struct SectionReader {
+    public let members: [JSONMember]
+    public let source: String
     /// Where the object itself is, for errors about a missing member: its
     /// first member, else the member holding it (array elements have no position).
-    let line: Int
-    let column: Int
+    public let line: Int
+    public let column: Int
     /// What the object is, for messages: "input 2", "stage 1 of pipeline \"hwmon/*\"".
-    let what: String
+    public let what: String
     private var used: Set<String> = []
 
-    init(_ value: JSONValue, what: String, source: String, at parent: JSONMember) throws(ConfigError) {
+    public init(_ value: JSONValue, what: String, source: String, at parent: JSONMember) throws(ConfigError) {
         guard let members = value.members else {
             throw ConfigError("\(what) must be an object, not \(value.kindName)", source: source, line: parent.line, column: parent.column)
         }
@@ -25,31 +24,34 @@ struct SectionReader {
         column = members.first?.column ?? parent.column
     }
 
-    func error(_ message: String) -> ConfigError {
+    /// Where the object stands, for checks made after reading.
+    public var position: SourcePosition { SourcePosition(line: line, column: column) }
+
+    public func error(_ message: String) -> ConfigError {
         ConfigError("\(what): \(message)", source: source, line: line, column: column)
     }
 
-    func error(_ message: String, at member: JSONMember) -> ConfigError {
+    public func error(_ message: String, at member: JSONMember) -> ConfigError {
         ConfigError("\(what): \(member.key): \(message)", source: source, line: member.line, column: member.column)
     }
 
-    mutating func member(_ key: String) -> JSONMember? {
+    public mutating func member(_ key: String) -> JSONMember? {
         used.insert(key)
         return members.first { $0.key == key }
     }
 
-    mutating func string(_ key: String) throws(ConfigError) -> String? {
+    public mutating func string(_ key: String) throws(ConfigError) -> String? {
         guard let m = member(key) else { return nil }
         guard let s = m.value.string, !s.isEmpty else { throw error("expected a non-empty string, found \(m.value.kindName)", at: m) }
         return s
     }
 
-    mutating func requiredString(_ key: String) throws(ConfigError) -> String {
+    public mutating func requiredString(_ key: String) throws(ConfigError) -> String {
         guard let s = try string(key) else { throw error("\"\(key)\" is required") }
         return s
     }
 
-    mutating func number(_ key: String, in range: ClosedRange<Double>) throws(ConfigError) -> Double? {
+    public mutating func number(_ key: String, in range: ClosedRange<Double>) throws(ConfigError) -> Double? {
         guard let m = member(key) else { return nil }
         guard let n = m.value.number else { throw error("expected a number, found \(m.value.kindName)", at: m) }
         guard range.contains(n) else {
@@ -58,14 +60,20 @@ struct SectionReader {
         return n
     }
 
-    mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+    public mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
         guard let n = try number(key, in: Double(range.lowerBound)...Double(range.upperBound)) else { return nil }
         guard n == n.rounded() else { throw error("expected a whole number, found \(Numbers.format(n))", at: member(key)!) }
         return Int(n)
     }
 
+    public mutating func boolean(_ key: String) throws(ConfigError) -> Bool? {
+        guard let m = member(key) else { return nil }
+        guard let flag = m.value.bool else { throw error("expected true or false", at: m) }
+        return flag
+    }
+
     /// A string or an array of strings (e.g. include patterns).
-    mutating func strings(_ key: String) throws(ConfigError) -> [String]? {
+    public mutating func strings(_ key: String) throws(ConfigError) -> [String]? {
         guard let m = member(key) else { return nil }
         if let s = m.value.string { return [s] }
         guard let items = m.value.array else { throw error("expected a string or an array of strings, found \(m.value.kindName)", at: m) }
@@ -77,11 +85,27 @@ struct SectionReader {
         return out
     }
 
+    /// A command line: a string runs through /bin/sh -c, an array runs as it is.
+    public mutating func commandLine(_ key: String) throws(ConfigError) -> [String] {
+        guard let run = member(key) else { throw error("\"\(key)\" is required") }
+        if let line = run.value.string, !line.isEmpty { return ["/bin/sh", "-c", line] }
+        guard let list = try strings(key), !list.isEmpty else { throw error("expected a command line or a non-empty array", at: run) }
+        return list
+    }
+
     /// Call last: any member not read so far is unknown.
-    func rejectUnknown() throws(ConfigError) {
+    public func rejectUnknown() throws(ConfigError) {
         for m in members where !used.contains(m.key) {
             throw ConfigError("\(what): unknown setting \"\(m.key)\"", source: source, line: m.line, column: m.column)
         }
+    }
+
+    /// A section's array, element by element, with the section's member as the position of last resort.
+    public static func items(_ member: JSONMember, source: String) throws(ConfigError) -> [JSONValue] {
+        guard let items = member.value.array else {
+            throw ConfigError("\(member.key) must be an array, not \(member.value.kindName)", source: source, line: member.line, column: member.column)
+        }
+        return items
     }
 }
 
@@ -98,12 +122,4 @@ public struct SourcePosition: Equatable {
     }
 
     public static func == (_: SourcePosition, _: SourcePosition) -> Bool { true }
-}
-
-/// A section's array, element by element, with the section's member as the position of last resort.
-func sectionItems(_ member: JSONMember, source: String) throws(ConfigError) -> [JSONValue] {
-    guard let items = member.value.array else {
-        throw ConfigError("\(member.key) must be an array, not \(member.value.kindName)", source: source, line: member.line, column: member.column)
-    }
-    return items
 }

@@ -11,14 +11,14 @@ public struct PipelineSettings: Equatable {
         self.stages = stages
     }
 
-    static func parse(_ member: JSONMember, source: String) throws(ConfigError) -> [PipelineSettings] {
+    public static func parse(_ member: JSONMember, source: String) throws(ConfigError) -> [PipelineSettings] {
         var out: [PipelineSettings] = []
-        for (index, item) in try sectionItems(member, source: source).enumerated() {
+        for (index, item) in try SectionReader.items(member, source: source).enumerated() {
             var r = try SectionReader(item, what: "pipeline \(index + 1)", source: source, at: member)
             let match = try r.requiredString("match")
             guard let stagesMember = r.member("stages") else { throw r.error("\"stages\" is required") }
             var stages: [StageSettings] = []
-            for (stageIndex, stage) in try sectionItems(stagesMember, source: source).enumerated() {
+            for (stageIndex, stage) in try SectionReader.items(stagesMember, source: source).enumerated() {
                 var s = try SectionReader(stage, what: "pipeline \(index + 1) (\"\(match)\") stage \(stageIndex + 1)",
                                           source: source, at: stagesMember)
                 stages.append(try StageSettings.parse(&s))
@@ -29,19 +29,39 @@ public struct PipelineSettings: Equatable {
         }
         return out
     }
+
+    /// The declaration the pipeline runtime matches sensors against.
+    public var declaration: SensorPipelines.Declaration {
+        SensorPipelines.Declaration(pattern: SensorPattern(match), settings: stages)
+    }
 }
 
 /// A stage as declared; durations in seconds, as everywhere in the config file.
 public enum StageSettings: Equatable {
     case scale(factor: Double, offset: Double)
-    /// `action`: "drop", "clamp" or "flag".
-    case range(minimum: Double?, maximum: Double?, action: String)
+    case range(minimum: Double?, maximum: Double?, action: RangeCheck.Action)
     case deadband(absolute: Double, percent: Double, heartbeat: Double)
     case rateLimit(period: Double)
-    case window(length: Double, functions: [String])
+    case window(length: Double, functions: AggregateFunctions)
     case spike(maxRate: Double, confirmations: Int)
 
-    public static let windowFunctions = ["min", "max", "mean", "count", "last"]
+    /// A fresh stage (no state yet) as declared.
+    public func makeStage() -> PipelineStage {
+        switch self {
+        case .scale(let factor, let offset):
+            return .scale(ScaleOffset(factor: factor, offset: offset))
+        case .range(let minimum, let maximum, let action):
+            return .range(RangeCheck(minimum: minimum ?? -.infinity, maximum: maximum ?? .infinity, action: action))
+        case .deadband(let absolute, let percent, let heartbeat):
+            return .deadband(Deadband(absolute: absolute, percent: percent, heartbeat: Int64(heartbeat * 1000)))
+        case .rateLimit(let period):
+            return .rateLimit(RateLimit(period: Int64(period * 1000)))
+        case .window(let length, let functions):
+            return .window(WindowAggregate(length: Int64(length * 1000), functions: functions))
+        case .spike(let maxRate, let confirmations):
+            return .spike(SpikeFilter(maxRate: maxRate, confirmations: confirmations))
+        }
+    }
 
     static func parse(_ r: inout SectionReader) throws(ConfigError) -> StageSettings {
         let any = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
@@ -56,8 +76,8 @@ public enum StageSettings: Equatable {
             let maximum = try r.number("max", in: any)
             guard minimum != nil || maximum != nil else { throw r.error("needs \"min\", \"max\" or both") }
             if let minimum, let maximum, minimum > maximum { throw r.error("\"min\" is greater than \"max\"") }
-            let action = try r.string("action") ?? "drop"
-            guard ["drop", "clamp", "flag"].contains(action) else {
+            let name = try r.string("action") ?? "drop"
+            guard let action = RangeCheck.Action(name: name) else {
                 throw r.error("expected \"drop\", \"clamp\" or \"flag\"", at: r.member("action")!)
             }
             return .range(minimum: minimum, maximum: maximum, action: action)
@@ -71,9 +91,12 @@ public enum StageSettings: Equatable {
             return .rateLimit(period: period)
         case "window":
             guard let length = try r.number("length", in: 0.001...31_536_000) else { throw r.error("\"length\" is required") }
-            let functions = try r.strings("functions") ?? windowFunctions
-            for name in functions where !windowFunctions.contains(name) {
-                throw r.error("unknown function \"\(name)\" (expected min, max, mean, count or last)", at: r.member("functions")!)
+            var functions: AggregateFunctions = []
+            for name in try r.strings("functions") ?? AggregateFunctions.ordered.map({ $0.name }) {
+                guard let function = AggregateFunctions.named(name) else {
+                    throw r.error("unknown function \"\(name)\" (expected min, max, mean, count or last)", at: r.member("functions")!)
+                }
+                functions.insert(function)
             }
             guard !functions.isEmpty else { throw r.error("needs at least one function", at: r.member("functions")!) }
             return .window(length: length, functions: functions)
@@ -82,6 +105,18 @@ public enum StageSettings: Equatable {
             return .spike(maxRate: rate, confirmations: try r.integer("confirmations", in: 1...1000) ?? 3)
         default:
             throw r.error("unknown type \"\(type)\" (expected scale, range, deadband, rate_limit, window or spike)", at: r.member("type")!)
+        }
+    }
+}
+
+extension RangeCheck.Action {
+    /// "drop", "clamp" or "flag", as in the config file.
+    public init?(name: String) {
+        switch name {
+        case "drop": self = .drop
+        case "clamp": self = .clamp
+        case "flag": self = .flag
+        default: return nil
         }
     }
 }

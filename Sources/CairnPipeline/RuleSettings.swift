@@ -15,7 +15,7 @@ public struct RuleSettings: Equatable {
     public var clear: Double?
     /// Seconds the breach must last before the alarm is raised.
     public var duration: Double = 0
-    public var severity: String = "warning"
+    public var severity: AlarmSeverity = .warning
     public var actions: [ActionSettings] = []
 
     public init(name: String, match: String, above: Bool, threshold: Double) {
@@ -25,11 +25,17 @@ public struct RuleSettings: Equatable {
         self.threshold = threshold
     }
 
-    static func parse(_ member: JSONMember, source: String) throws(ConfigError) -> [RuleSettings] {
+    /// The rule the alarm runtime evaluates (actions are the runtime's).
+    public var rule: AlarmRule {
+        AlarmRule(name: name, pattern: SensorPattern(match), direction: above ? .above : .below,
+                  threshold: threshold, clear: clear, minimumDuration: Int64(duration * 1000), severity: severity)
+    }
+
+    public static func parse(_ member: JSONMember, source: String) throws(ConfigError) -> [RuleSettings] {
         let any = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
         var out: [RuleSettings] = []
         var names = Set<String>()
-        for (index, item) in try sectionItems(member, source: source).enumerated() {
+        for (index, item) in try SectionReader.items(member, source: source).enumerated() {
             var r = try SectionReader(item, what: "rule \(index + 1)", source: source, at: member)
             let name = try r.requiredString("name")
             guard names.insert(name).inserted else { throw r.error("another rule is already named \"\(name)\"", at: r.member("name")!) }
@@ -44,14 +50,14 @@ public struct RuleSettings: Equatable {
                 rule.clear = clear
             }
             rule.duration = try r.number("duration", in: 0...31_536_000) ?? 0
-            if let severity = try r.string("severity") {
-                guard ["info", "warning", "critical"].contains(severity) else {
+            if let name = try r.string("severity") {
+                guard let severity = AlarmSeverity(rawValue: name) else {
                     throw r.error("expected \"info\", \"warning\" or \"critical\"", at: r.member("severity")!)
                 }
                 rule.severity = severity
             }
             if let actions = r.member("actions") {
-                for (actionIndex, action) in try sectionItems(actions, source: source).enumerated() {
+                for (actionIndex, action) in try SectionReader.items(actions, source: source).enumerated() {
                     var a = try SectionReader(action, what: "rule \"\(name)\" action \(actionIndex + 1)", source: source, at: actions)
                     rule.actions.append(try ActionSettings.parse(&a))
                     try a.rejectUnknown()
@@ -102,9 +108,14 @@ public struct ActionSettings: Equatable {
         self.topic = topic
     }
 
+    /// Whether the action is taken on this transition.
+    public func wanted(raised: Bool) -> Bool {
+        on == .both || (on == .raised) == raised
+    }
+
     static func parse(_ r: inout SectionReader) throws(ConfigError) -> ActionSettings {
         var action = try parseWhat(&r)
-        action.position = SourcePosition(line: r.line, column: r.column)
+        action.position = r.position
         if let on = try r.string("on") {
             guard let when = When(rawValue: on) else { throw r.error("expected \"raised\", \"cleared\" or \"both\"", at: r.member("on")!) }
             action.on = when
@@ -119,28 +130,16 @@ public struct ActionSettings: Equatable {
         }
         if kind == .publish {
             var action = ActionSettings(publish: try r.requiredString("topic"))
-            if !InputSettings.isValidFilter(action.topic) || action.topic.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }) {
-                throw r.error("not a valid topic to publish to", at: r.member("topic")!)
-            }
+            guard Topic.isValidName(action.topic) else { throw r.error("not a valid topic to publish to", at: r.member("topic")!) }
             if let payload = r.member("payload") {
                 guard let text = payload.value.string else { throw r.error("expected a string, found \(payload.value.kindName)", at: payload) }
                 action.payload = text
             }
             action.qos = try r.integer("qos", in: 0...2) ?? 1
-            if let retain = r.member("retain") {
-                guard let flag = retain.value.bool else { throw r.error("expected true or false", at: retain) }
-                action.retain = flag
-            }
+            action.retain = try r.boolean("retain") ?? false
             return action
         }
-        guard let run = r.member("run") else { throw r.error("\"run\" is required") }
-        var action: ActionSettings
-        if let line = run.value.string, !line.isEmpty {
-            action = ActionSettings(run: ["/bin/sh", "-c", line])
-        } else {
-            guard let list = try r.strings("run"), !list.isEmpty else { throw r.error("expected a command line or a non-empty array", at: run) }
-            action = ActionSettings(run: list)
-        }
+        var action = ActionSettings(run: try r.commandLine("run"))
         action.timeout = try r.number("timeout", in: 0.1...3600) ?? 10
         return action
     }

@@ -1,0 +1,104 @@
+import CairnCore
+
+/// One entry of the config file's `"inputs"` array: what every input has
+/// (type, interval, unit, selection), and its type's own settings, typed.
+public struct InputSettings: Equatable {
+    public var type: String
+    /// Seconds between reads; nil: the agent's `interval` (pushed inputs have none).
+    public var interval: Double?
+    /// Unit given to readings that do not carry their own.
+    public var unit: String = ""
+    /// Sensor-id patterns (`*` wildcards) to keep, and to drop; empty include keeps all.
+    public var include: [String] = []
+    public var exclude: [String] = []
+    public var position = SourcePosition()
+    /// The type's own settings.
+    public var options: InputOptions
+
+    /// An input of a plugin type with its settings (built in code, e.g. tests).
+    public init<P: InputPlugin>(_ plugin: P.Type, _ settings: P.Settings, interval: Double? = nil) {
+        type = P.typeName
+        self.interval = interval
+        options = TypedInputOptions<P>(settings)
+    }
+
+    init(type: String, interval: Double?, options: InputOptions) {
+        self.type = type
+        self.interval = interval
+        self.options = options
+    }
+
+    public static func == (a: InputSettings, b: InputSettings) -> Bool {
+        a.interval == b.interval && a.sameSource(as: b)
+    }
+
+    /// The same input apart from its interval (a new interval reschedules it, the input stays).
+    public func sameSource(as other: InputSettings) -> Bool {
+        type == other.type && unit == other.unit && include == other.include && exclude == other.exclude
+            && options.isEqual(to: other.options)
+    }
+
+    /// "file:tank", "hwmon": how logs and the `config.applied` event name the input.
+    public var label: String { options.label.map { "\(type):\($0)" } ?? type }
+
+    /// A fresh input as configured (nothing opened yet).
+    public func makeInput(_ context: InputContext) -> any Input { options.make(self, context) }
+
+    /// The typed settings of a `P` input; nil for another type.
+    public func settings<P: InputPlugin>(of type: P.Type) -> P.Settings? { options.settings(of: type) }
+
+    /// How `cairn sensors` lists this input when its sensors appear only when devices send.
+    public func plan(southbound: String?) -> String? { options.plan(southbound: southbound) }
+
+    /// Reads the section; errors carry `source`, line and column.
+    public static func parse(_ member: JSONMember, source: String) throws(ConfigError) -> [InputSettings] {
+        var out: [InputSettings] = []
+        var taken: [String: Int] = [:]
+        for (index, item) in try SectionReader.items(member, source: source).enumerated() {
+            var r = try SectionReader(item, what: "input \(index + 1)", source: source, at: member)
+            let typeName = try r.requiredString("type")
+            guard let type = InputRegistry.type(named: typeName) else {
+                throw r.error("unknown type \"\(typeName)\" (expected \(InputRegistry.names))", at: r.member("type")!)
+            }
+            var common = InputSettings(type: typeName, interval: try r.number("interval", in: 0.01...86_400), options: InputOptions(typeName: ""))
+            common.position = r.position
+            common.unit = try r.string("unit") ?? ""
+            common.include = try r.strings("include") ?? []
+            common.exclude = try r.strings("exclude") ?? []
+            common.options = try type.read(&r, common)
+            try r.rejectUnknown()
+            if let key = common.options.exclusive {
+                if let other = taken[key] { throw r.error("\(key) is already used by input \(other)") }
+                taken[key] = index + 1
+            }
+            out.append(common)
+        }
+        return out
+    }
+}
+
+/// Checks the input types share.
+extension SectionReader {
+    /// A string member that names sensors: no MQTT wildcards, spaces or control characters.
+    public mutating func wildcardFree(_ key: String, required: Bool = true) throws(ConfigError) -> String? {
+        guard let text = required ? try requiredString(key) : try string(key) else { return nil }
+        for byte in text.utf8 where byte == UInt8(ascii: "+") || byte == UInt8(ascii: "#") || byte <= 0x20 {
+            throw error("must not contain '+', '#' or spaces", at: member(key)!)
+        }
+        return text
+    }
+
+    /// `name`: the sensor id prefix, topic-safe except for inner '/'.
+    public mutating func sensorPrefix() throws(ConfigError) -> String {
+        let name = try wildcardFree("name")!
+        guard !name.hasPrefix("/"), !name.hasSuffix("/") else { throw error("must not begin or end with '/'", at: member("name")!) }
+        return name
+    }
+
+    /// Pushed inputs: readings are chosen by the device or the mapping, not by include/exclude.
+    mutating func rejectSelection(_ type: String, chosenBy: String) throws(ConfigError) {
+        if let selection = member("include") ?? member("exclude") {
+            throw error("not for \(type) inputs: their readings are chosen by \(chosenBy)", at: selection)
+        }
+    }
+}

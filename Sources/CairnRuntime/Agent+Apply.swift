@@ -1,0 +1,86 @@
+import CairnCore
+import CairnControl
+import CairnInputs
+
+/// Putting a new configuration in force while running: what changed is built
+/// first, next to what runs; only when everything was built is it swapped in,
+/// so a change that cannot be made (a port in use, a bad file) leaves the
+/// running configuration whole. The queue file, its records and its
+/// sequence are never touched.
+extension Agent {
+    /// Reads the configuration again as at start (defaults, the file, then the
+    /// flags, which still win) and applies it. Refused: logged, counted in
+    /// status and reported as an event; the old configuration keeps running.
+    func reload() {
+        do {
+            let next = try ConfigLoader.load(arguments)
+            let rebuilt = try apply(next)
+            status.configReloads += 1
+            Log.info("configuration \(config.origin.version) applied; rebuilt: \(rebuilt.isEmpty ? "nothing" : rebuilt.joined(separator: ", "))")
+        } catch {
+            status.configReloadFailed += 1
+            status.configLastError = error.description
+            Log.error("configuration not applied, the previous one keeps running: \(error)")
+            events.emit("config.failed", stamp: now, data: [
+                .text("source", config.origin.path.isEmpty ? "defaults" : config.origin.path), .text("error", error.description),
+            ])
+        }
+        writeStatus()
+    }
+
+    /// Applies `new` over the configuration in force; returns the components rebuilt.
+    @discardableResult
+    func apply(_ new: Configuration) throws(ConfigError) -> [String] {
+        guard new.agent.dataDirectory == config.agent.dataDirectory else {
+            throw ConfigError("data_dir cannot change while the agent runs (restart it to move the queue)")
+        }
+        // 1. Build and open what changed; nothing running is touched yet.
+        let plan: SensorPlan
+        do {
+            plan = try sensors.prepare(new, strict: true, nowMonotonic: Clock.monotonicMilliseconds())
+        } catch {
+            throw ConfigError(error.description)
+        }
+        // 2. Readings held for the commit interval were taken under the old configuration: stored first.
+        commitPending()
+        var rebuilt: [String] = []
+        if new.queueOptions != queue.options {
+            do {
+                try queue.reconfigure(new.queueOptions)
+            } catch {
+                plan.discard()
+                throw ConfigError("\(error)")
+            }
+            rebuilt.append("queue")
+        }
+        // 3. Swap; nothing below can fail.
+        let cleared = sensors.commit(plan, nowWall: Clock.wallMilliseconds(), nowMonotonic: Clock.monotonicMilliseconds())
+        hold(cleared)
+        rebuilt = plan.rebuilt + rebuilt
+        if new.uplink != config.uplink {
+            rebuilt.append(uplink.reconfigure(new.uplink) ? "uplink" : "uplink:delivery")
+        }
+        let old = config
+        config = new
+        if new.agent.statusPeriod != old.agent.statusPeriod || new.agent.healthInterval != old.agent.healthInterval {
+            registerTimers()
+            rebuilt.append("timers")
+        }
+        events.source = new.agent.topicPrefix
+        Log.level = new.agent.logLevel
+        status.device = new.agent.deviceID
+        status.broker = new.uplink.broker.description
+        status.configVersion = new.origin.version
+        status.configAppliedAt = Clock.wallMilliseconds()
+        // Sensors of removed inputs are gone, not recovered: no event for them.
+        status.failingSensors = status.failingSensors.filter { sensors.failingSensors.contains($0) }
+        // The meta document carries the version: built again now.
+        metaClockTrusted = nil
+        noteSensors([], failures: status.failingSensors)
+        events.emit("config.applied", stamp: now, data: [
+            .text("config_version", new.origin.version), .text("source", new.origin.path.isEmpty ? "defaults" : new.origin.path),
+            .text("reason", "reload"), JSONMember(key: "rebuilt", value: .array(rebuilt.map { .string($0) })),
+        ])
+        return rebuilt
+    }
+}
