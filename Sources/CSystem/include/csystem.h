@@ -56,4 +56,8 @@ int cairn_format_rfc3339(int64_t wall_ms, char *buf, int size);
 /// only until the next readdir or closedir on dir: copy it at once.
 const char *cairn_readdir_name(DIR *dir);
 
+/// "<sysname> <release> <machine>" from uname(2) into buf, NUL-terminated and
+/// truncated to size; returns the length written, or -1.
+int cairn_kernel_description(char *buf, int size);
+
 #endif
