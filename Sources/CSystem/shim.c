@@ -98,6 +98,19 @@ int cairn_format_rfc3339(int64_t wall_ms, char *buf, int size) {
                     tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
 }
 
+const char *cairn_readdir_name(DIR *dir) {
+    struct dirent *entry = readdir(dir);
+    return entry ? entry->d_name : NULL;
+}
+
+int cairn_kernel_description(char *buf, int size) {
+    struct utsname name;
+    if (size <= 0 || uname(&name) != 0) return -1;
+    int n = snprintf(buf, (size_t)size, "%s %s %s", name.sysname, name.release, name.machine);
+    if (n < 0) return -1;
+    return n < size ? n : size - 1;
+}
+
 #if !defined(__GLIBC__)
 // The Embedded Swift runtime seeds hashing with arc4random_buf; musl 1.2.3 lacks it.
 void arc4random_buf(void *buf, size_t n) {

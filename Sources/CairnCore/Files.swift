@@ -42,10 +42,11 @@ public enum Files {
         guard let dir = path.withCString({ opendir($0) }) else { return [] }
         defer { closedir(dir) }
         var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+        // The C string is libc's until the next readdir: String(cString:) copies it
+        // (up to its NUL) before the loop asks for another. Never read `struct dirent`
+        // here: its records are shorter than the declared struct (docs/c-boundary.md).
+        while let entry = cairn_readdir_name(dir) {
+            let name = String(cString: entry)
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()

@@ -13,12 +13,11 @@ struct MetaDocument {
     }
 
     static func kernel() -> String {
-        var name = utsname()
-        guard uname(&name) == 0 else { return "" }
-        func field<T>(_ value: T) -> String {
-            withUnsafePointer(to: value) { $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout<T>.size) { String(cString: $0) } }
-        }
-        return "\(field(name.sysname)) \(field(name.release)) \(field(name.machine))"
+        // Formatted in C: Swift reads one NUL-terminated string from its own buffer
+        // instead of rebinding utsname's char arrays (docs/c-boundary.md).
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard cairn_kernel_description(&buffer, Int32(buffer.count)) >= 0 else { return "" }
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
     static func render(config: Configuration, kernel: String, bootTime: Int64?, sensors: [Sensor]) -> String {

@@ -49,4 +49,15 @@ const char *cairn_libc_name(void);
 /// Renders a UTC time in RFC 3339 with milliseconds into buf (at least 32 bytes).
 int cairn_format_rfc3339(int64_t wall_ms, char *buf, int size);
 
+/// The name of the next entry of dir (readdir(3)), NULL at the end or on error.
+/// Swift must not touch `struct dirent` itself: readdir's records are variable-length
+/// (d_reclen), so a copy of the declared struct (or of its 256-byte d_name) reads past
+/// the last record, and past libc's buffer (docs/c-boundary.md). The pointer is valid
+/// only until the next readdir or closedir on dir: copy it at once.
+const char *cairn_readdir_name(DIR *dir);
+
+/// "<sysname> <release> <machine>" from uname(2) into buf, NUL-terminated and
+/// truncated to size; returns the length written, or -1.
+int cairn_kernel_description(char *buf, int size);
+
 #endif
