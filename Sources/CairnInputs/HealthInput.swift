@@ -59,19 +59,14 @@ public final class HealthInput {
 }
 
 /// `{"type": "health"}`: discovered channels, nothing to configure but interval and selection.
-extension HealthInput: InputPlugin {
-    public struct Settings: Equatable {}
+extension HealthInput: DiscoveryInput {
     public static let typeName = "health"
 
-    public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings { Settings() }
-
-    public convenience init(settings: Settings, common: InputSettings, context: InputContext) {
+    public convenience init(context: InputContext) {
         self.init(procRoot: context.procRoot, dataDirectory: context.dataDirectory)
     }
 
-    public func read(nowWall: Int64, nowMonotonic: Int64) -> InputResult? {
-        var result = InputResult()
-        SensorInputs.adopt(&result) { read(now: nowWall, into: &$0, failures: &$1) }
-        return result
+    public func read(now: Int64, into result: inout InputResult) {
+        SensorInputs.adopt(&result) { read(now: now, into: &$0, failures: &$1) }
     }
 }

@@ -90,19 +90,10 @@ public final class IIOInput {
 }
 
 /// `{"type": "iio"}`: discovered channels, nothing to configure but interval and selection.
-extension IIOInput: InputPlugin {
-    public struct Settings: Equatable {}
+extension IIOInput: DiscoveryInput {
     public static let typeName = "iio"
 
-    public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings { Settings() }
-
-    public convenience init(settings: Settings, common: InputSettings, context: InputContext) {
+    public convenience init(context: InputContext) {
         self.init(sysfsRoot: context.sysfsRoot)
-    }
-
-    public func read(nowWall: Int64, nowMonotonic: Int64) -> InputResult? {
-        var result = InputResult()
-        read(now: nowWall, into: &result)
-        return result
     }
 }

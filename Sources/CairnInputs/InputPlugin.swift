@@ -27,6 +27,33 @@ extension InputPlugin {
     public static func plan(_ settings: Settings, southbound: String?) -> String? { nil }
 }
 
+/// The settings of an input that discovers its channels: nothing to configure
+/// but the interval and selection every input has.
+public struct NoSettings: Equatable {
+    public init() {}
+}
+
+/// An input that discovers its channels (hwmon, thermal, iio, w1, health): its
+/// plugin is a type name, how it is built from the context, and one read.
+public protocol DiscoveryInput: InputPlugin where Settings == NoSettings {
+    init(context: InputContext)
+    func read(now: Int64, into result: inout InputResult)
+}
+
+extension DiscoveryInput {
+    public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> NoSettings { NoSettings() }
+
+    public init(settings: NoSettings, common: InputSettings, context: InputContext) {
+        self.init(context: context)
+    }
+
+    public func read(nowWall: Int64, nowMonotonic: Int64) -> InputResult? {
+        var result = InputResult()
+        read(now: nowWall, into: &result)
+        return result
+    }
+}
+
 /// An input type's own settings, typed, behind a class: a list of inputs of
 /// different types needs no existential of a non-class protocol.
 public class InputOptions {

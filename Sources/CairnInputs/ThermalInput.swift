@@ -31,19 +31,14 @@ public final class ThermalInput {
 }
 
 /// `{"type": "thermal"}`: discovered channels, nothing to configure but interval and selection.
-extension ThermalInput: InputPlugin {
-    public struct Settings: Equatable {}
+extension ThermalInput: DiscoveryInput {
     public static let typeName = "thermal"
 
-    public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings { Settings() }
-
-    public convenience init(settings: Settings, common: InputSettings, context: InputContext) {
+    public convenience init(context: InputContext) {
         self.init(sysfsRoot: context.sysfsRoot)
     }
 
-    public func read(nowWall: Int64, nowMonotonic: Int64) -> InputResult? {
-        var result = InputResult()
-        SensorInputs.adopt(&result) { read(now: nowWall, into: &$0, failures: &$1) }
-        return result
+    public func read(now: Int64, into result: inout InputResult) {
+        SensorInputs.adopt(&result) { read(now: now, into: &$0, failures: &$1) }
     }
 }

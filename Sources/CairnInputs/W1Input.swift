@@ -67,19 +67,10 @@ public final class W1Input {
 }
 
 /// `{"type": "w1"}`: discovered channels, nothing to configure but interval and selection.
-extension W1Input: InputPlugin {
-    public struct Settings: Equatable {}
+extension W1Input: DiscoveryInput {
     public static let typeName = "w1"
 
-    public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings { Settings() }
-
-    public convenience init(settings: Settings, common: InputSettings, context: InputContext) {
+    public convenience init(context: InputContext) {
         self.init(sysfsRoot: context.sysfsRoot)
-    }
-
-    public func read(nowWall: Int64, nowMonotonic: Int64) -> InputResult? {
-        var result = InputResult()
-        read(now: nowWall, into: &result)
-        return result
     }
 }
