@@ -1,23 +1,34 @@
 import Foundation
 
-/// A loopback TCP port that was free a moment ago (bound to port 0, then released).
+/// A loopback TCP port that was free a moment ago, below the kernel's ephemeral
+/// range (`ip_local_port_range`), so that no outgoing connection of this or a
+/// concurrent test run can take it between this check and the bind of the
+/// server the test starts (port 0 handed out ephemeral ports, and a busy suite
+/// then met "Address already in use" now and then).
 public func freeLoopbackPort() -> Int {
+    let ephemeralStart = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))
+        .flatMap { Int($0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first ?? "") } ?? 32768
+    let range = 10_000..<max(10_001, min(ephemeralStart, 65_536))
+    for _ in 0..<1000 {
+        let port = Int.random(in: range)
+        if canBind(port) { return port }
+    }
+    preconditionFailure("no free loopback port in \(range)")
+}
+
+/// Whether 127.0.0.1:port can be bound right now (bound, not listened on, then closed).
+func canBind(_ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     precondition(fd >= 0)
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
+    address.sin_port = UInt16(port).bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
-            guard bind(fd, pointer, length) == 0 else { return -1 }
-            return getsockname(fd, pointer, &length)
-        }
+    let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 }
     }
-    precondition(bound == 0)
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// Polls until the condition holds or the timeout passes; returns whether it held.
