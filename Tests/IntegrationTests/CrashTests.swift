@@ -13,6 +13,9 @@ import CairnTestSupport
         var kills = 0
         for round in 0..<rounds {
             let agent = try setup.agent(interval: "0.05", extra: ["--batch-size", "20", "--inflight-window", "4"])
+            // The random kill point is measured from the agent's start, not from exec: under
+            // qemu (the ARM binaries) starting takes longer than the whole window natively.
+            _ = waitUntil(timeout: 30, interval: 0.01) { agent.log.contains(" starting as ") || !agent.isRunning }
             Thread.sleep(forTimeInterval: Double.random(in: 0.1...0.5))
             // It must have been running (not, say, refusing its flags) to be killed.
             #expect(agent.isRunning, "round \(round): the agent exited by itself:\n\(agent.log.suffix(2000))")

@@ -25,7 +25,7 @@ import CairnTestSupport
         /// Starts the agent on the config file (the broker is in the file: a flag would win over it).
         func start(_ config: String, extra: [String] = []) throws -> ChildProcess {
             dir.write("cairn.json", config)
-            let child = try ChildProcess(AgentBinary.path, [
+            let child = try AgentBinary.start([
                 "run", "--config", configPath, "--device-id", device, "--data-dir", dir.file("data"),
                 "--sysfs-root", sysfs.path, "--log-level", "debug", "--reconnect-min", "0.2", "--reconnect-max", "1",
             ] + extra, log: dir.file("agent.log"))
