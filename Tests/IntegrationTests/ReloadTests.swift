@@ -30,12 +30,16 @@ import CairnTestSupport
                 "--sysfs-root", sysfs.path, "--log-level", "debug", "--reconnect-min", "0.2", "--reconnect-max", "1",
             ] + extra, log: dir.file("agent.log"))
             agent = child
+            // Its signal handlers are in place once it says it is starting: a SIGHUP before
+            // that would end it, and a file rewritten before it read it would be half a file.
+            _ = waitUntil(timeout: 30, interval: 0.02) { child.log.contains(" starting as ") || !child.isRunning }
             return child
         }
 
-        /// Writes the file and sends SIGHUP.
+        /// Writes the file as an editor or a deployment tool would (a new file renamed
+        /// over the old: the agent never reads half of it) and sends SIGHUP.
         func hangUp(_ config: String) {
-            dir.write("cairn.json", config)
+            try! config.write(toFile: configPath, atomically: true, encoding: .utf8)
             agent?.signal(SIGHUP)
         }
 
