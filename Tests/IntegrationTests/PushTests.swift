@@ -146,4 +146,83 @@ import CairnTestSupport
         #expect(rig.report(1, "applied", after: reportsBefore) != nil)
         #expect(again.terminate() == 0)
     }
+
+    // 2. Bad documents change nothing and are reported, each with a path and a message.
+    @Test func badDocumentsAreRejectedWithAPathAndTheRunningConfigurationStays() throws {
+        let rig = try Rig(device: "it-push-bad")
+        let agent = try rig.start(#"{"broker": "\#(rig.broker.url)", "interval": 0.2, "inputs": [{"type": "hwmon"}], "config_max_bytes": 4096}"#)
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 15) { rig.online() }, "\(rig.log)")
+        let good = #"{"interval": 0.2, "inputs": [{"type": "hwmon"}], "health_interval": 0}"#
+        try rig.push(1, good)
+        let applied = rig.report(1, "applied")
+        #expect(applied != nil, "\(rig.log)")
+        let configVersion = applied?["config_version"] as? String
+
+        let squatter = PortSquatter()
+        let deep = String(repeating: #"{"a":"#, count: 40) + "1" + String(repeating: "}", count: 40)
+        // (payload, version reported, expected "path message" prefixes)
+        let cases: [(String, [UInt8], Int, [String])] = [
+            ("not JSON", Array(#"{"version": 2, "config": {"interval": 1}"#.utf8), 0,
+             ["$ not valid JSON at line 1, column 41: unexpected end of document inside an object"]),
+            ("not UTF-8", Array(#"{"version": 2, "config": {"log_level": "d"#.utf8) + [0xFF] + Array(#""}}"#.utf8), 0,
+             ["$ not UTF-8: invalid byte 0xff at offset 41"]),
+            ("too deep", Array(#"{"version": 2, "config": \#(deep)}"#.utf8), 0, ["$ not valid JSON at line 1, column 181: nesting deeper than 32 levels"]),
+            ("too large", Array(#"{"version": 2, "config": {"log_level": "\#(String(repeating: "x", count: 5000))"}}"#.utf8), 0,
+             ["$ the payload is 5043 bytes, more than config_max_bytes (4096)"]),
+            ("empty", [], 0, ["$ empty payload: the desired document was cleared, which means no desired state; the configuration in force stays"]),
+            ("no version", Array(#"{"config": {"interval": 1}}"#.utf8), 0, [#"$.version "version" is required"#]),
+            ("unknown key", Array(#"{"version": 2, "config": {"interval": 1, "intervall": 5}}"#.utf8), 2, [#"$.intervall unknown setting "intervall""#]),
+            ("out of range", Array(#"{"version": 3, "config": {"interval": 1, "inputs": [{"type": "hwmon"}, {"type": "http", "port": 70000}]}}"#.utf8), 3,
+             ["$.inputs[1].port input 2: port: 70000 is outside 1…65535"]),
+            ("device id", Array(#"{"version": 4, "config": {"device_id": "other", "data_dir": "/tmp", "interval": 5}}"#.utf8), 4,
+             ["$.device_id device_id cannot be set by a push", "$.data_dir data_dir cannot be set by a push"]),
+            ("port in use", Array(#"{"version": 5, "config": {"interval": 1, "inputs": [{"type": "hwmon"}, {"type": "http", "port": \#(squatter.port)}]}}"#.utf8), 5,
+             ["$.inputs[1] "]),
+        ]
+        for (name, payload, version, expected) in cases {
+            let before = rig.reports.count
+            try rig.publish(payload)
+            let report = rig.report(version, "rejected", after: before)
+            #expect(report != nil, "\(name): \(rig.reports.suffix(2))\n\(rig.log.suffix(2000))")
+            let errors = PushTests.errors(report)
+            #expect(errors.count == expected.count && zip(errors, expected).allSatisfy { $0.hasPrefix($1) }, "\(name): \(errors)")
+            #expect(report?["in_force"] as? Int == 1 && report?["config_version"] as? String == configVersion, "\(name): \(report ?? [:])")
+        }
+        #expect(PushTests.errors(rig.reports.last).first?.contains("cannot listen on 127.0.0.1:\(squatter.port)") == true, "\(rig.reports.last ?? [:])")
+        // Each was an event too, through the queue.
+        #expect(waitUntil(timeout: 10) { rig.events("config.rejected").count == cases.count }, "\(rig.events("config.rejected").count)")
+        // Version 1 still runs, as it was: reading every 0.2 s, not every 1 or 5 s, same configuration version.
+        let taken = rig.readings().count
+        #expect(waitUntil(timeout: 5) { rig.readings().count >= taken + 10 })
+        #expect(rig.status()["config_version"] as? String == configVersion)
+        #expect(rig.file("lkg.json")?["version"] as? Int == 1 && rig.file("pending.json") == nil)
+        #expect(agent.isRunning)
+        #expect(agent.terminate() == 0)
+    }
+}
+
+/// A loopback TCP port held open (listening) for as long as the value lives.
+final class PortSquatter {
+    let fd: Int32
+    let port: Int
+
+    init() {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+                _ = bind(fd, pointer, length)
+                _ = listen(fd, 4)
+                return getsockname(fd, pointer, &length)
+            }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(fd) }
 }
