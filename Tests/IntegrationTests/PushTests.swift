@@ -200,6 +200,59 @@ import CairnTestSupport
         #expect(agent.isRunning)
         #expect(agent.terminate() == 0)
     }
+
+    // 3. Merge patches, stale bases, older versions, the same version twice.
+    @Test func aMergePatchAppliesAndStaleOrOlderDocumentsAreRejected() throws {
+        let rig = try Rig(device: "it-push-patch")
+        let agent = try rig.start(PushTests.base(rig))
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 15) { rig.online() }, "\(rig.log)")
+        rig.dir.write("a", "10\n")
+        let full = #"{"interval": 0.2, "inputs": [{"type": "file", "name": "a", "path": "\#(rig.dir.file("a"))"}], "pipelines": [{"match": "a", "stages": [{"type": "deadband", "absolute": 5}]}]}"#
+        try rig.push(1, full)
+        #expect(rig.report(1, "applied") != nil, "\(rig.log)")
+        #expect(waitUntil(timeout: 10) { rig.readings().contains("a=10") })
+
+        // Version 2 patches version 1: the deadband narrows, the input stays as it was.
+        try rig.publish(#"{"version": 2, "base": 1, "patch": {"pipelines": [{"match": "a", "stages": [{"type": "deadband", "absolute": 1}]}], "health_interval": null}}"#)
+        let patched = rig.report(2, "applied")
+        #expect(patched?["in_force"] as? Int == 2, "\(rig.reports.suffix(2))\n\(rig.log.suffix(2000))")
+        _ = waitUntil(timeout: 10) { ReloadTests.data(rig.events("config.applied").last ?? [:])["version"] as? Int == 2 }
+        let event = ReloadTests.data(rig.events("config.applied").last ?? [:])
+        #expect(event["version"] as? Int == 2 && event["rebuilt"] as? [String] == ["pipeline:a"], "\(event)")
+        rig.dir.write("a", "13\n")   // outside a deadband of 1 (inside the old 5)
+        #expect(waitUntil(timeout: 10) { rig.readings().contains("a=13") }, "\(rig.log.suffix(2000))")
+        // The merged document is what is kept: the next patch applies to it.
+        let kept = rig.file("lkg.json")?["config"] as? [String: Any]
+        #expect(kept?["interval"] as? Double == 0.2 && (kept?["pipelines"] as? [[String: Any]])?.count == 1 && kept?["health_interval"] == nil, "\(kept ?? [:])")
+
+        // A patch against version 1 when version 2 is in force.
+        var before = rig.reports.count
+        try rig.publish(#"{"version": 3, "base": 1, "patch": {"interval": 5}}"#)
+        #expect(PushTests.errors(rig.report(3, "rejected", after: before)) == ["$.base the patch applies to version 1, but version 2 is in force"])
+        // Older than the newest taken (3, though rejected), and the same version with other content.
+        before = rig.reports.count
+        try rig.push(2, #"{"interval": 5}"#)
+        #expect(PushTests.errors(rig.report(2, "rejected", after: before)) == ["$.version version 2 is older than version 3, the newest taken"])
+        before = rig.reports.count
+        try rig.publish(#"{"version": 3, "base": 2, "patch": {"interval": 5}}"#)
+        #expect(PushTests.errors(rig.report(3, "rejected", after: before))
+                == ["$.version version 3 was already taken with other content; a changed document needs a newer version"])
+
+        // The same document twice: the second is a no-op, reported unchanged (not applied again).
+        let document = #"{"version": 4, "base": 2, "patch": {"log_level": "info"}}"#
+        try rig.publish(document)
+        #expect(rig.report(4, "applied") != nil, "\(rig.log.suffix(2000))")
+        let appliedEvents = rig.events("config.applied").count
+        let time = rig.reports.last?["time"] as? Int
+        before = rig.reports.count
+        try rig.publish(document)
+        #expect(waitUntil(timeout: 10) { rig.reports.count > before })
+        #expect(rig.reports.last?["status"] as? String == "applied" && rig.reports.last?["version"] as? Int == 4 && rig.reports.last?["time"] as? Int == time)
+        #expect(waitUntil(timeout: 2) { rig.events("config.applied").count > appliedEvents } == false)
+        #expect(rig.log.contains("desired configuration version 4 unchanged"))
+        #expect(agent.terminate() == 0)
+    }
 }
 
 /// A loopback TCP port held open (listening) for as long as the value lives.
