@@ -263,6 +263,12 @@ extension Agent {
         }
         let replaced = push.pending
         let wasOnline = uplink.isOnline
+        let pendingReport = ConfigReport(version: document.version, status: .pendingConfirmation, inForce: document.version,
+                                         configVersion: next.origin.version, errors: [], time: wall)
+        if wasOnline && !next.uplink.sameConnection(as: config.uplink) {
+            // Said on the broker being left (flushed as the uplink leaves it); kept once applied, below.
+            uplink.updateReported(pendingReport.json)
+        }
         let rebuilt: [String]
         do {
             rebuilt = try apply(next)
@@ -290,8 +296,7 @@ extension Agent {
             confirm()
         } else {
             Log.info("waiting up to \(Numbers.format(timeout)) s for a CONNACK from \(config.uplink.broker) under version \(document.version)")
-            publish(ConfigReport(version: document.version, status: .pendingConfirmation, inForce: document.version,
-                                 configVersion: config.origin.version, errors: [], time: wall))
+            publish(pendingReport)
         }
     }
 

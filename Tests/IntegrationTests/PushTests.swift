@@ -253,6 +253,69 @@ import CairnTestSupport
         #expect(rig.log.contains("desired configuration version 4 unchanged"))
         #expect(agent.terminate() == 0)
     }
+
+    // 4. No CONNACK under a pushed configuration: rolled back after the timeout, or at the next start.
+    @Test func aPushThatCannotConnectIsRolledBackAndSoIsOneKilledBeforeItsConfirmation() throws {
+        let rig = try Rig(device: "it-push-rollback")
+        let agent = try rig.start(PushTests.base(rig))
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 15) { rig.online() }, "\(rig.log)")
+        let unreachable = "mqtt://127.0.0.1:\(freeLoopbackPort())"
+
+        // A broker nobody listens on, 3 s to prove itself.
+        try rig.push(1, #"{"broker": "\#(unreachable)", "config_confirm_timeout": 3}"#)
+        // Said on the broker being left, before it is left.
+        let pending = rig.report(1, "pending-confirmation")
+        #expect(pending?["in_force"] as? Int == 1, "\(rig.reports)\n\(rig.log.suffix(2000))")
+        // Rolled back, reconnected, and said on the original broker.
+        let rolledBack = rig.report(1, "rolled-back", timeout: 20)
+        #expect(rolledBack?["in_force"] as? Int == 0, "\(rig.reports.suffix(3))\n\(rig.log.suffix(3000))")
+        let reason = PushTests.errors(rolledBack).first ?? ""
+        #expect(reason.hasPrefix("$ no CONNACK from \(unreachable) in 3 s: "), "\(reason)")
+        print("push test: rolled back with \"\(reason)\"")
+        #expect(waitUntil(timeout: 10) { rig.online() && (rig.status()["broker"] as? String) == rig.broker.url }, "\(rig.status())")
+        #expect(waitUntil(timeout: 10) { !rig.events("config.rolled_back").isEmpty })
+        let event = ReloadTests.data(rig.events("config.rolled_back").first ?? [:])
+        #expect(event["version"] as? Int == 1 && event["in_force"] as? Int == 0 && (event["reason"] as? String)?.hasPrefix("no CONNACK") == true, "\(event)")
+        // The retained document came again with the reconnect: not taken again.
+        #expect(waitUntil(timeout: 10) { rig.log.contains("desired configuration version 1 unchanged") }, "\(rig.log.suffix(2000))")
+        #expect(rig.file("pending.json") == nil && rig.file("lkg.json") == nil)
+        #expect(agent.isRunning)
+
+        // The same, killed while it waits for its CONNACK (a long timeout this time).
+        try rig.push(2, #"{"broker": "\#(unreachable)", "config_confirm_timeout": 300}"#)
+        #expect(rig.report(2, "pending-confirmation") != nil, "\(rig.log.suffix(2000))")
+        #expect(rig.file("pending.json")?["version"] as? Int == 2)
+        agent.killHard()
+        let restarted = try rig.start()
+        defer { restarted.terminate() }
+        let afterRestart = rig.report(2, "rolled-back")
+        #expect(PushTests.errors(afterRestart) == ["$ the agent restarted before the configuration was confirmed"], "\(rig.reports.suffix(3))\n\(rig.log)")
+        #expect(afterRestart?["in_force"] as? Int == 0)
+        #expect(waitUntil(timeout: 10) { rig.online() && (rig.status()["broker"] as? String) == rig.broker.url }, "\(rig.status())")
+        #expect(waitUntil(timeout: 10) { rig.events("config.rolled_back").count == 2 })
+        #expect(rig.file("pending.json") == nil)
+        #expect(waitUntil(timeout: 10) { rig.log.contains("desired configuration version 2 unchanged") })
+        #expect(restarted.terminate() == 0)
+    }
+
+    // A push that moves to another broker is confirmed by the CONNACK there.
+    @Test func aPushToAnotherBrokerIsConfirmedByItsConnack() throws {
+        let rig = try Rig(device: "it-push-move")
+        let second = try Broker()
+        let onSecond = try Subscriber(port: second.port, topic: "\(rig.prefix)/#", log: rig.dir.file("second.log"))
+        _ = waitUntil(timeout: 5) { Broker.clientCount(log: second.process?.log ?? "") > 0 }
+        let agent = try rig.start(PushTests.base(rig))
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 15) { rig.online() }, "\(rig.log)")
+        try rig.push(1, #"{"broker": "\#(second.url)"}"#)
+        #expect(rig.report(1, "pending-confirmation") != nil, "\(rig.log.suffix(2000))")
+        #expect(waitUntil(timeout: 15) {
+            onSecond.payloads(topic: "\(rig.prefix)/config/reported").contains { $0["version"] as? Int == 1 && $0["status"] as? String == "applied" }
+        }, "\(rig.log.suffix(2000))")
+        #expect(rig.file("lkg.json")?["version"] as? Int == 1 && rig.file("pending.json") == nil)
+        #expect(agent.terminate() == 0)
+    }
 }
 
 /// A loopback TCP port held open (listening) for as long as the value lives.
