@@ -316,6 +316,36 @@ import CairnTestSupport
         #expect(rig.file("lkg.json")?["version"] as? Int == 1 && rig.file("pending.json") == nil)
         #expect(agent.terminate() == 0)
     }
+
+    // 5. Offline when the document was published: taken on reconnect, because it is retained.
+    @Test func aDeviceOfflineWhenThePushWasMadeAppliesItOnReconnect() throws {
+        let rig = try Rig(device: "it-push-offline")
+        let relay = TCPRelay(to: rig.broker.port)
+        defer { relay.stop() }
+        let agent = try rig.start(#"{"broker": "\#(relay.url)", "interval": 0.3, "inputs": [{"type": "hwmon"}]}"#)
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 15) { rig.online() }, "\(rig.log)")
+        // The network goes away while the agent runs.
+        relay.cut()
+        #expect(waitUntil(timeout: 10) { rig.log.contains("connection lost") || rig.log.contains("disconnected") }, "\(rig.log.suffix(2000))")
+        rig.dir.write("level", "7\n")
+        try rig.push(1, #"{"inputs": [{"type": "hwmon"}, {"type": "file", "name": "tank", "path": "\#(rig.dir.file("level"))"}]}"#)
+        #expect(rig.file("lkg.json") == nil)
+        // It comes back: the broker sends the retained document on the new subscription.
+        relay.restore()
+        let applied = rig.report(1, "applied", timeout: 20)
+        #expect(applied?["in_force"] as? Int == 1, "\(rig.reports)\n\(rig.log.suffix(3000))")
+        #expect(waitUntil(timeout: 10) { rig.readings().contains("tank=7") })
+        #expect(agent.terminate() == 0)
+
+        // Stopped when the next one is published: taken at start.
+        try rig.publish(#"{"version": 2, "base": 1, "patch": {"interval": 0.2}}"#)
+        let started = try rig.start()
+        defer { started.terminate() }
+        #expect(rig.report(2, "applied", timeout: 20)?["in_force"] as? Int == 2, "\(rig.reports.suffix(3))\n\(rig.log.suffix(3000))")
+        #expect(rig.file("lkg.json")?["version"] as? Int == 2)
+        #expect(started.terminate() == 0)
+    }
 }
 
 /// A loopback TCP port held open (listening) for as long as the value lives.
