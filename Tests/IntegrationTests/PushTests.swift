@@ -346,6 +346,48 @@ import CairnTestSupport
         #expect(rig.file("lkg.json")?["version"] as? Int == 2)
         #expect(started.terminate() == 0)
     }
+
+    // 6. Many pushes while reading every 0.05 s: every sequence number once, no gap.
+    @Test func twentyPushesUnderFastReadingsKeepEachSequenceNumberOnce() throws {
+        let rig = try Rig(device: "it-push-seq")
+        rig.dir.write("a", "1\n")
+        // The clock never becomes trusted (the sync file does not exist), so this
+        // boot's records are held in the queue file while the agent stays online.
+        let agent = try rig.start(#"{"broker": "\#(rig.broker.url)", "interval": 0.05, "queue_commit_interval": 0.2, "health_interval": 0}"#,
+                                  extra: ["--clock-sync-file", rig.dir.file("never")])
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 15) { rig.online() }, "\(rig.log)")
+        func config(_ i: Int) -> String {
+            """
+            {"interval": 0.05, "inputs": [{"type": "hwmon"}, {"type": "file", "name": "f\(i % 2)", "path": "\(rig.dir.file("a"))"}],
+             "pipelines": [{"match": "hwmon/*", "stages": [{"type": "scale", "factor": \(i + 1)}]}]}
+            """
+        }
+        let stored = { Int((try? sqlite(rig.dir.file("data/queue.db"), "SELECT count(*) FROM records;"))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0 }
+        #expect(waitUntil(timeout: 10) { stored() >= 20 }, "\(rig.log)")
+        for version in 1...20 {
+            try rig.push(version, config(version))
+            #expect(rig.report(version, "applied") != nil, "push \(version): \(rig.reports.suffix(2))\n\(rig.log.suffix(2000))")
+        }
+        let before = stored()
+        #expect(waitUntil(timeout: 10) { stored() >= before + 20 })
+        #expect(agent.terminate() == 0)
+
+        let sequences = try sqlite(rig.dir.file("data/queue.db"), "SELECT seq FROM records ORDER BY seq;").split(separator: "\n").compactMap { Int($0) }
+        #expect(sequences.count >= 100)
+        #expect(sequences == Array(1...sequences.count), "gaps at \(Set(1...(sequences.last ?? 1)).subtracting(sequences).sorted().prefix(20))")
+        let highest = try sqlite(rig.dir.file("data/queue.db"), "SELECT seq FROM sqlite_sequence WHERE name = 'records';")
+        #expect(Int(highest.trimmingCharacters(in: .whitespacesAndNewlines)) == sequences.count)
+        let twice = try sqlite(rig.dir.file("data/queue.db"),
+                               "SELECT count(*) FROM (SELECT 1 FROM records WHERE stream = 2 GROUP BY body, time_ms HAVING count(*) > 1);")
+        #expect(twice.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        // Both input names were read, and each push was announced (through the queue, held here).
+        let bodies = try sqlite(rig.dir.file("data/queue.db"), "SELECT body FROM records WHERE stream = 2;")
+        #expect(bodies.contains("\"f0\"") && bodies.contains("\"f1\""))
+        let applied = try sqlite(rig.dir.file("data/queue.db"), "SELECT count(*) FROM records WHERE body LIKE '%io.cairn.config.applied%\"reason\":\"push\"%';")
+        #expect(Int(applied.trimmingCharacters(in: .whitespacesAndNewlines)) == 20, "\(applied)")
+    }
 }
 
 /// A loopback TCP port held open (listening) for as long as the value lives.
