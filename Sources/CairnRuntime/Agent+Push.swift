@@ -270,6 +270,7 @@ extension Agent {
             uplink.updateReported(pendingReport.json)
         }
         let rebuilt: [String]
+        let applyStarted = Clock.monotonicMicroseconds()
         do {
             rebuilt = try apply(next)
         } catch {
@@ -282,14 +283,15 @@ extension Agent {
             reject(PushError(issues: [ConfigIssue(error.path, error.message)], version: document.version), digest: document.digest)
             return
         }
-        let micros = Clock.monotonicMicroseconds() - started
+        let finished = Clock.monotonicMicroseconds()
         push.reported.seenVersion = document.version
         push.reported.seenDigest = document.digest
         push.pending = PushState.Pending(record: record, deadline: Clock.monotonicMilliseconds() + Int64(timeout * 1000), timeout: timeout,
                                          connections: uplink.counters.connections, fallback: replaced?.fallback ?? config, rebuilt: rebuilt,
                                          replaced: replaced?.record)
         if replaced != nil { Log.info("pushed configuration version \(replaced!.document.version) replaced before it was confirmed") }
-        Log.info("pushed configuration version \(document.version) in force after \(Numbers.format(Double(micros) / 1000)) ms; rebuilt: "
+        Log.info("pushed configuration version \(document.version) in force after \(Numbers.format(Double(finished - started) / 1000)) ms"
+            + " (checked and recorded \(Numbers.format(Double(applyStarted - started) / 1000)) ms, applied \(Numbers.format(Double(finished - applyStarted) / 1000)) ms); rebuilt: "
             + (rebuilt.isEmpty ? "nothing" : rebuilt.joined(separator: ", ")))
         status.configPushedVersion = document.version
         if !rebuilt.contains("uplink") && wasOnline && uplink.isOnline {

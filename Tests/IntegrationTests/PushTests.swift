@@ -388,6 +388,65 @@ import CairnTestSupport
         let applied = try sqlite(rig.dir.file("data/queue.db"), "SELECT count(*) FROM records WHERE body LIKE '%io.cairn.config.applied%\"reason\":\"push\"%';")
         #expect(Int(applied.trimmingCharacters(in: .whitespacesAndNewlines)) == 20, "\(applied)")
     }
+
+    /// Measured, not asserted beyond sanity: time from publishing a desired
+    /// document to its `applied` report on the broker, and the agent's own apply
+    /// time ("in force after X ms" in its log), for a deadband-only change and for
+    /// one that reconnects the uplink (confirmed by the CONNACK).
+    @Test func timeFromPublishToAppliedReport() throws {
+        let rig = try Rig(device: "it-push-timing")
+        rig.dir.write("a", "1\n")
+        let agent = try rig.start(#"{"broker": "\#(rig.broker.url)", "interval": 1, "health_interval": 0}"#)
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 15) { rig.online() }, "\(rig.log)")
+        /// Seconds from publishing to seeing the report, and from publishing to the report's own decision time.
+        var decided: [Double] = []
+        func measure(_ versions: ClosedRange<Int>, _ config: (Int) -> String) throws -> [Double] {
+            var seconds: [Double] = []
+            for version in versions {
+                let before = rig.reports.count
+                let start = Date()
+                try rig.push(version, config(version))
+                guard let report = rig.report(version, "applied", after: before) else {
+                    Issue.record("push \(version) not applied: \(rig.log.suffix(2000))")
+                    return seconds
+                }
+                seconds.append(Date().timeIntervalSince(start))
+                decided.append(Double(report["time"] as? Int ?? 0) / 1000 - start.timeIntervalSince1970)
+            }
+            return seconds
+        }
+        let inputs = #""inputs": [{"type": "file", "name": "a", "path": "\#(rig.dir.file("a"))"}]"#
+        let deadband = try measure(1...20) {
+            #"{\#(inputs), "pipelines": [{"match": "a", "stages": [{"type": "deadband", "absolute": \#($0)}]}]}"#
+        }
+        let reconnect = try measure(21...30) { #"{\#(inputs), "keepalive": \#(30 + $0 % 2)}"# }
+        let applyTimes = rig.log.split(separator: "\n").compactMap { line -> Double? in
+            guard let range = line.range(of: " in force after "), let end = line.range(of: " ms (", range: range.upperBound..<line.endIndex) else { return nil }
+            return Double(line[range.upperBound..<end.lowerBound])
+        }
+        let applyOnly = rig.log.split(separator: "\n").compactMap { line -> Double? in
+            guard let range = line.range(of: " ms, applied "), let end = line.range(of: " ms);", range: range.upperBound..<line.endIndex) else { return nil }
+            return Double(line[range.upperBound..<end.lowerBound])
+        }
+        func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            return sorted.isEmpty ? .nan : sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        }
+        func ms(_ value: Double) -> String { String(format: "%.1f ms", value * 1000) }
+        print("push timing: publish → applied report, deadband-only change: median \(ms(median(deadband))), max \(ms(deadband.max() ?? .nan)) over \(deadband.count)")
+        print("push timing: publish → applied report, uplink reconnect: median \(ms(median(reconnect))), max \(ms(reconnect.max() ?? .nan)) over \(reconnect.count)")
+        print("push timing: publish → decided (the report's time, ms resolution): deadband-only median \(ms(median(Array(decided.prefix(20))))),"
+            + " uplink reconnect (decided at the CONNACK) median \(ms(median(Array(decided.dropFirst(20)))))")
+        if applyTimes.count == 30 && applyOnly.count == 30 {
+            let f = { (values: [Double]) in String(format: "%.2f ms", median(values)) }
+            print("push timing: agent, receipt to in force: deadband-only median \(f(Array(applyTimes[0..<20]))), uplink reconnect \(f(Array(applyTimes[20..<30])))")
+            print("push timing: agent, apply() alone: deadband-only median \(f(Array(applyOnly[0..<20]))), uplink reconnect \(f(Array(applyOnly[20..<30])))")
+        }
+        #expect(deadband.count == 20 && reconnect.count == 10 && applyTimes.count == 30 && applyOnly.count == 30, "\(applyTimes)")
+        #expect(median(deadband) < 2 && median(reconnect) < 5)
+        #expect(agent.terminate() == 0)
+    }
 }
 
 /// A loopback TCP port held open (listening) for as long as the value lives.
