@@ -166,28 +166,7 @@ public enum ConfigLoader {
     /// The layers in order; errors of the pushed layer are collected (the
     /// configuration is then not finished), all others thrown.
     static func build(arguments: [String], into config: inout Configuration, pushed: PushedLayer?, pushErrors: inout [ConfigError]) throws(ConfigError) {
-        var pairs: [(flag: String, value: String)] = []
-        var index = 0
-        while index < arguments.count {
-            let argument = arguments[index]
-            guard argument.hasPrefix("--") else { throw ConfigError("unexpected argument \"\(argument)\"") }
-            let equals = argument.firstIndex(of: "=")
-            let flag = equals.map { String(argument[..<$0]) } ?? argument
-            // An unknown flag is named as such, whether or not a value follows it.
-            guard flag == "--config" || OptionTable.option(forFlag: flag) != nil else {
-                throw ConfigError("unknown flag \(flag) (see cairn --help)")
-            }
-            let value: String
-            if let equals {
-                value = String(argument[argument.index(after: equals)...])
-            } else {
-                guard index + 1 < arguments.count else { throw ConfigError("\(argument) needs a value") }
-                index += 1
-                value = arguments[index]
-            }
-            pairs.append((flag, value))
-            index += 1
-        }
+        let pairs = try flagPairs(arguments)
         for pair in pairs where pair.flag == "--config" {
             try apply(file: pair.value, to: &config)
         }
@@ -215,6 +194,79 @@ public enum ConfigLoader {
         if let pushed {
             config.origin.pushedVersion = pushed.version
             config.origin.version = "push:\(pushed.version):" + fingerprint(config.origin.version + "\n" + JSONWriter.encode(pushed.config))
+        }
+    }
+
+    /// `--flag value` / `--flag=value` pairs, in order; unknown flags are errors.
+    static func flagPairs(_ arguments: [String]) throws(ConfigError) -> [(flag: String, value: String)] {
+        var pairs: [(flag: String, value: String)] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            guard argument.hasPrefix("--") else { throw ConfigError("unexpected argument \"\(argument)\"") }
+            let equals = argument.firstIndex(of: "=")
+            let flag = equals.map { String(argument[..<$0]) } ?? argument
+            // An unknown flag is named as such, whether or not a value follows it.
+            guard flag == "--config" || OptionTable.option(forFlag: flag) != nil else {
+                throw ConfigError("unknown flag \(flag) (see cairn --help)")
+            }
+            let value: String
+            if let equals {
+                value = String(argument[argument.index(after: equals)...])
+            } else {
+                guard index + 1 < arguments.count else { throw ConfigError("\(argument) needs a value") }
+                index += 1
+                value = arguments[index]
+            }
+            pairs.append((flag, value))
+            index += 1
+        }
+        return pairs
+    }
+}
+
+/// One setting as `cairn config show` prints it: its value and the layer it comes from.
+public struct ShownSetting {
+    public let key: String
+    public let value: String
+    public let source: String
+}
+
+extension ConfigLoader {
+    /// Every setting with the value in force and the layer that set it last:
+    /// built-in defaults, then the local file, then the pushed document, then flags.
+    /// Throws what `load` would (a layer that does not load).
+    public static func show(_ arguments: [String], pushed: PushedLayer?) throws(ConfigError) -> [ShownSetting] {
+        _ = try load(arguments, pushed: pushed)
+        // A struct, not a labelled tuple (a tuple literal converted to a labelled one can be a dynamic cast).
+        var shown: [String: ShownSetting] = [:]
+        func set(_ key: String, _ value: String, _ source: String) { shown[key] = ShownSetting(key: key, value: value, source: source) }
+        for option in OptionTable.all {
+            switch option.defaultValue {
+            case .none: set(option.key, "(unset)", "default")
+            case .described(let text): set(option.key, "(unset: \(text))", "default")
+            case .value(let text, _): set(option.key, text, "default")
+            case .computed(_, let work): set(option.key, work(), "default")
+            }
+        }
+        let pairs = try flagPairs(arguments)
+        for pair in pairs where pair.flag == "--config" {
+            guard let text = Files.read(pair.value, limit: maxConfigBytes + 1) else { continue }
+            for member in (try? JSONParser.parse(text, maxBytes: maxConfigBytes))?.members ?? [] {
+                set(member.key, JSONWriter.encode(member.value), "file \(pair.value)")
+            }
+        }
+        if let pushed {
+            for member in pushed.config.members ?? [] { set(member.key, JSONWriter.encode(member.value), "push version \(pushed.version)") }
+        }
+        for pair in pairs where pair.flag != "--config" {
+            guard let option = OptionTable.option(forFlag: pair.flag) else { continue }
+            set(option.key, pair.value, "flag \(pair.flag)")
+        }
+        return OptionTable.all.map { option in
+            let entry = shown[option.key] ?? ShownSetting(key: option.key, value: "(unset)", source: "default")
+            let secret = option.key == "password" || option.key == "southbound_password"
+            return ShownSetting(key: option.key, value: secret && entry.source != "default" ? "(set, not shown)" : entry.value, source: entry.source)
         }
     }
 }

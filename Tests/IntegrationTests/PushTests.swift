@@ -44,6 +44,12 @@ import CairnTestSupport
 
         var log: String { agent?.log ?? "" }
 
+        /// `cairn <command…>` with the rig's file and data directory; (exit status, output).
+        func cli(_ command: [String]) throws -> (Int32, String) {
+            try AgentBinary.run(command + ["--config", configPath, "--device-id", device, "--data-dir", dir.file("data"), "--sysfs-root", sysfs.path],
+                                directory: dir)
+        }
+
         /// Publishes `payload` retained on the desired topic (an empty payload clears it).
         func publish(_ payload: [UInt8]) throws {
             let file = dir.file("desired-\(UInt32.random(in: 0...UInt32.max)).bin")
@@ -137,6 +143,16 @@ import CairnTestSupport
         #expect(rig.file("lkg.json")?["version"] as? Int == 1)
         #expect(rig.file("pending.json") == nil)
         #expect(agent.terminate() == 0)
+
+        // `cairn config show` names the layer of each setting.
+        let (code, shown) = try rig.cli(["config", "show"])
+        #expect(code == 0, "\(shown)")
+        let lines = shown.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).prefix(3).joined(separator: " ") }
+        #expect(shown.split(separator: "\n").contains { $0.hasPrefix("inputs") && $0.contains(" push version 1 ") }, "\(shown)")
+        #expect(lines.contains("interval file \(rig.configPath)"), "\(shown)")
+        #expect(lines.contains("device_id flag --device-id"), "\(shown)")
+        #expect(lines.contains("batch_size default 100"), "\(shown)")
+        #expect(shown.contains("pushed document (version 1, the last-known-good in"), "\(shown)")
 
         // A restart runs it again, broker or not (here: with the broker), and reports it unchanged.
         let reportsBefore = rig.reports.count
