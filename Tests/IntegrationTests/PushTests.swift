@@ -154,12 +154,17 @@ import CairnTestSupport
         #expect(lines.contains("batch_size default 100"), "\(shown)")
         #expect(shown.contains("pushed document (version 1, the last-known-good in"), "\(shown)")
 
-        // A restart runs it again, broker or not (here: with the broker), and reports it unchanged.
+        // A restart runs it again without the broker, and reports it (unchanged) once the broker is back.
+        rig.broker.stop()
         let reportsBefore = rig.reports.count
         let again = try rig.start()
         defer { again.terminate() }
         #expect(waitUntil(timeout: 10) { (rig.status()["config_pushed_version"] as? Int) == 1 }, "\(rig.log)")
-        #expect(rig.report(1, "applied", after: reportsBefore) != nil)
+        #expect(rig.status()["config_version"] as? String == applied?["config_version"] as? String)
+        #expect(rig.status()["connection"] as? String == "offline")
+        try rig.broker.start()
+        #expect(rig.report(1, "applied", after: reportsBefore) != nil, "\(rig.log)")
+        #expect(waitUntil(timeout: 10) { rig.readings().contains("tank=42") && rig.log.contains("desired configuration version 1 unchanged") })
         #expect(again.terminate() == 0)
     }
 
@@ -403,6 +408,35 @@ import CairnTestSupport
         #expect(bodies.contains("\"f0\"") && bodies.contains("\"f1\""))
         let applied = try sqlite(rig.dir.file("data/queue.db"), "SELECT count(*) FROM records WHERE body LIKE '%io.cairn.config.applied%\"reason\":\"push\"%';")
         #expect(Int(applied.trimmingCharacters(in: .whitespacesAndNewlines)) == 20, "\(applied)")
+    }
+
+    // Crash at start: a pushed configuration under which the agent keeps dying early is dropped.
+    @Test func startsThatKeepDyingUnderAPushedConfigurationFallBackToTheLocalOne() throws {
+        let rig = try Rig(device: "it-push-crashloop")
+        var agent = try rig.start(PushTests.base(rig))
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 15) { rig.online() }, "\(rig.log)")
+        try rig.push(1, #"{"interval": 0.2}"#)
+        #expect(rig.report(1, "applied") != nil, "\(rig.log)")
+        agent.killHard()
+        // Two starts under version 1 that die within the grace period (here: killed once connected)…
+        for start in 1...2 {
+            agent = try rig.start()
+            #expect(waitUntil(timeout: 15) { rig.file("starting.json")?["starts"] as? Int == start }, "\(rig.log)")
+            #expect(waitUntil(timeout: 15) { rig.log.contains("connected to ") }, "\(rig.log)")
+            agent.killHard()
+        }
+        // …and the third runs the local configuration, and says why.
+        let before = rig.reports.count
+        agent = try rig.start()
+        let report = rig.report(1, "rolled-back", after: before)
+        #expect(PushTests.errors(report) == ["$ the agent stopped 2 times within 60 s of starting under this configuration; running the local configuration"],
+                "\(rig.reports.suffix(2))\n\(rig.log)")
+        #expect(report?["in_force"] as? Int == 0)
+        #expect(rig.file("lkg.json") == nil && rig.file("starting.json") == nil)
+        // The retained version 1 is not taken again.
+        #expect(waitUntil(timeout: 10) { rig.log.contains("desired configuration version 1 unchanged") })
+        #expect(agent.terminate() == 0)
     }
 
     /// Measured, not asserted beyond sanity: time from publishing a desired
