@@ -140,8 +140,8 @@ import CairnTestSupport
         let event = ReloadTests.data(rig.events("config.applied").last { ReloadTests.data($0)["reason"] as? String == "push" } ?? [:])
         #expect(event["version"] as? Int == 1 && event["rebuilt"] as? [String] == ["input:file:tank"], "\(event)")
         // Kept as the last-known-good, with nothing pending.
-        #expect(rig.file("lkg.json")?["version"] as? Int == 1)
-        #expect(rig.file("pending.json") == nil)
+        #expect(waitUntil(timeout: 5) { rig.file("lkg.json")?["version"] as? Int == 1 })
+        #expect(waitUntil(timeout: 5) { rig.file("pending.json") == nil })
         #expect(agent.terminate() == 0)
 
         // `cairn config show` names the layer of each setting.
@@ -217,7 +217,7 @@ import CairnTestSupport
         let taken = rig.readings().count
         #expect(waitUntil(timeout: 5) { rig.readings().count >= taken + 10 })
         #expect(rig.status()["config_version"] as? String == configVersion)
-        #expect(rig.file("lkg.json")?["version"] as? Int == 1 && rig.file("pending.json") == nil)
+        #expect(waitUntil(timeout: 5) { rig.file("lkg.json")?["version"] as? Int == 1 && rig.file("pending.json") == nil })
         #expect(agent.isRunning)
         #expect(agent.terminate() == 0)
     }
@@ -244,6 +244,7 @@ import CairnTestSupport
         rig.dir.write("a", "13\n")   // outside a deadband of 1 (inside the old 5)
         #expect(waitUntil(timeout: 10) { rig.readings().contains("a=13") }, "\(rig.log.suffix(2000))")
         // The merged document is what is kept: the next patch applies to it.
+        _ = waitUntil(timeout: 5) { rig.file("lkg.json")?["version"] as? Int == 2 }
         let kept = rig.file("lkg.json")?["config"] as? [String: Any]
         #expect(kept?["interval"] as? Double == 0.2 && (kept?["pipelines"] as? [[String: Any]])?.count == 1 && kept?["health_interval"] == nil, "\(kept ?? [:])")
 
@@ -300,7 +301,7 @@ import CairnTestSupport
         #expect(event["version"] as? Int == 1 && event["in_force"] as? Int == 0 && (event["reason"] as? String)?.hasPrefix("no CONNACK") == true, "\(event)")
         // The retained document came again with the reconnect: not taken again.
         #expect(waitUntil(timeout: 10) { rig.log.contains("desired configuration version 1 unchanged") }, "\(rig.log.suffix(2000))")
-        #expect(rig.file("pending.json") == nil && rig.file("lkg.json") == nil)
+        #expect(waitUntil(timeout: 5) { rig.file("pending.json") == nil && rig.file("lkg.json") == nil })
         #expect(agent.isRunning)
 
         // The same, killed while it waits for its CONNACK (a long timeout this time).
@@ -315,7 +316,7 @@ import CairnTestSupport
         #expect(afterRestart?["in_force"] as? Int == 0)
         #expect(waitUntil(timeout: 10) { rig.online() && (rig.status()["broker"] as? String) == rig.broker.url }, "\(rig.status())")
         #expect(waitUntil(timeout: 10) { rig.events("config.rolled_back").count == 2 })
-        #expect(rig.file("pending.json") == nil)
+        #expect(waitUntil(timeout: 5) { rig.file("pending.json") == nil })
         #expect(waitUntil(timeout: 10) { rig.log.contains("desired configuration version 2 unchanged") })
         #expect(restarted.terminate() == 0)
     }
@@ -334,7 +335,7 @@ import CairnTestSupport
         #expect(waitUntil(timeout: 15) {
             onSecond.payloads(topic: "\(rig.prefix)/config/reported").contains { $0["version"] as? Int == 1 && $0["status"] as? String == "applied" }
         }, "\(rig.log.suffix(2000))")
-        #expect(rig.file("lkg.json")?["version"] as? Int == 1 && rig.file("pending.json") == nil)
+        #expect(waitUntil(timeout: 5) { rig.file("lkg.json")?["version"] as? Int == 1 && rig.file("pending.json") == nil })
         #expect(agent.terminate() == 0)
     }
 
@@ -364,7 +365,7 @@ import CairnTestSupport
         let started = try rig.start()
         defer { started.terminate() }
         #expect(rig.report(2, "applied", timeout: 20)?["in_force"] as? Int == 2, "\(rig.reports.suffix(3))\n\(rig.log.suffix(3000))")
-        #expect(rig.file("lkg.json")?["version"] as? Int == 2)
+        #expect(waitUntil(timeout: 5) { rig.file("lkg.json")?["version"] as? Int == 2 })
         #expect(started.terminate() == 0)
     }
 
@@ -433,7 +434,7 @@ import CairnTestSupport
         #expect(PushTests.errors(report) == ["$ the agent stopped 2 times within 60 s of starting under this configuration; running the local configuration"],
                 "\(rig.reports.suffix(2))\n\(rig.log)")
         #expect(report?["in_force"] as? Int == 0)
-        #expect(rig.file("lkg.json") == nil && rig.file("starting.json") == nil)
+        #expect(waitUntil(timeout: 5) { rig.file("lkg.json") == nil && rig.file("starting.json") == nil })
         // The retained version 1 is not taken again.
         #expect(waitUntil(timeout: 10) { rig.log.contains("desired configuration version 1 unchanged") })
         #expect(agent.terminate() == 0)
