@@ -117,7 +117,7 @@ extension Agent {
             }
             Log.warning("pushed configuration version \(rollback.version) rolled back at start: \(rollback.reason)")
             publish(ConfigReport(version: rollback.version, status: .rolledBack, inForce: push.inForceVersion, configVersion: config.origin.version,
-                                 errors: [ConfigIssue(JSONPath.root, rollback.reason)], time: wall))
+                                 errors: [ConfigIssue(JSONPath.root, rollback.reason)], time: wall), decision: rollback.version == push.reported.seenVersion)
             do {
                 try push.store.removePending()
                 if rollback.dropsLastKnownGood {
@@ -127,11 +127,9 @@ extension Agent {
             } catch {
                 Log.error("cannot record the rollback: \(error)")
             }
-        } else if var report = push.reported.report {
-            // The same decision, named with the configuration in force now (the file may have changed).
-            report.inForce = push.inForceVersion
-            report.configVersion = config.origin.version
-            publish(report)
+        } else {
+            // The same reports, named with the configuration in force now (the file may have changed).
+            refreshReport()
         }
         status.configPushedVersion = push.inForceVersion
     }
@@ -208,9 +206,13 @@ extension Agent {
         let version = document.version
         let seen = push.reported.seenVersion
         if version == seen && digest == push.reported.seenDigest {
-            // The retained document again (every connect sends it): reported unchanged.
+            // The retained document again (every connect sends it): the decision about it, unchanged.
             Log.debug("desired configuration version \(version) unchanged")
-            if let report = push.reported.report { uplink.updateReported(report.json) }
+            if let decision = push.reported.decision, decision.version == version, decision != push.reported.report {
+                publish(decision, decision: true)
+            } else if let report = push.reported.report {
+                uplink.updateReported(report.json)
+            }
             return
         }
         guard version > seen else {
@@ -298,7 +300,7 @@ extension Agent {
             confirm()
         } else {
             Log.info("waiting up to \(Numbers.format(timeout)) s for a CONNACK from \(config.uplink.broker) under version \(document.version)")
-            publish(pendingReport)
+            publish(pendingReport, decision: true)
         }
     }
 
@@ -319,7 +321,7 @@ extension Agent {
         let wall = Clock.wallMilliseconds()
         // The report first: a stop between the two writes below is then still read right at start.
         publish(ConfigReport(version: pending.document.version, status: .applied, inForce: pending.document.version,
-                             configVersion: config.origin.version, errors: [], time: wall))
+                             configVersion: config.origin.version, errors: [], time: wall), decision: true)
         do {
             try push.store.writeLastKnownGood(pending.document, confirmedAt: wall)
             try push.store.removePending()
@@ -328,7 +330,6 @@ extension Agent {
         }
         push.lastKnownGood = pending.document
         push.pending = nil
-        status.configReloads += 1
         Log.info("pushed configuration version \(pending.document.version) applied and confirmed; it is the last-known-good")
         events.emit("config.applied", stamp: now, data: [
             .number("version", pending.document.version), .text("config_version", config.origin.version), .text("source", "push"),
@@ -356,7 +357,8 @@ extension Agent {
         }
         status.configPushedVersion = push.inForceVersion
         publish(ConfigReport(version: pending.document.version, status: .rolledBack, inForce: push.inForceVersion,
-                             configVersion: config.origin.version, errors: [ConfigIssue(JSONPath.root, reason)], time: Clock.wallMilliseconds()))
+                             configVersion: config.origin.version, errors: [ConfigIssue(JSONPath.root, reason)], time: Clock.wallMilliseconds()),
+                decision: pending.document.version == push.reported.seenVersion)
         do {
             try push.store.removePending()
         } catch {
@@ -371,21 +373,25 @@ extension Agent {
     /// Refused: nothing changed. `digest`: the document's, when its version counts as taken.
     func reject(_ error: PushError, digest: String?) {
         let version = error.version
+        var taken = false
         if let digest, version > push.reported.seenVersion {
             push.reported.seenVersion = version
             push.reported.seenDigest = digest
+            taken = true
         }
-        status.configReloadFailed += 1
         status.configLastError = "push \(version): \(error.description)"
         Log.warning("pushed configuration \(version > 0 ? "version \(version) " : "")rejected: \(error.description)")
         publish(ConfigReport(version: version, status: .rejected, inForce: push.inForceVersion, configVersion: config.origin.version,
-                             errors: error.issues, time: Clock.wallMilliseconds()))
+                             errors: error.issues, time: Clock.wallMilliseconds()), decision: taken)
         events.emit("config.rejected", stamp: now, data: [.number("version", version), JSONMember(key: "errors", value: ConfigReport.issues(error.issues))])
     }
 
     /// Keeps the report (reported.json, with the newest version taken) and publishes it, retained.
-    func publish(_ report: ConfigReport) {
+    /// `decision`: the report is what was decided about the newest version taken
+    /// (answered again when that version's retained copy comes back).
+    func publish(_ report: ConfigReport, decision: Bool) {
         push.reported.report = report
+        if decision { push.reported.decision = report }
         do {
             try push.store.writeReported(push.reported)
         } catch {
@@ -396,9 +402,21 @@ extension Agent {
     }
 
     /// After a reload: the report names the configuration version in force (it includes the file's).
+    /// Also at start, where the pushed version in force may have changed too.
     func refreshReport() {
-        guard var report = push.reported.report, report.configVersion != config.origin.version else { return }
+        guard var report = push.reported.report else { return }
+        let isDecision = push.reported.decision == report
+        if var decision = push.reported.decision, !isDecision {
+            decision.configVersion = config.origin.version
+            decision.inForce = push.inForceVersion
+            push.reported.decision = decision
+        }
+        guard report.configVersion != config.origin.version || report.inForce != push.inForceVersion else {
+            uplink.updateReported(report.json)
+            return
+        }
         report.configVersion = config.origin.version
-        publish(report)
+        report.inForce = push.inForceVersion
+        publish(report, decision: isDecision)
     }
 }

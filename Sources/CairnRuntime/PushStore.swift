@@ -53,8 +53,9 @@ struct PendingPush {
 ///   *before* it is applied, removed once it is confirmed or rolled back: found
 ///   at start, it means the agent stopped (was killed, crashed, lost power)
 ///   under an unconfirmed configuration, which is then rolled back.
-/// * `reported.json`: the last report and the newest version taken (versions
-///   must increase; the same version with the same bytes is a no-op).
+/// * `reported.json`: the last report, and the newest version taken with the
+///   decision about it (versions must increase; the same version with the same
+///   bytes is a no-op, answered with that decision).
 /// * `starting.json`: the agent is starting under a pushed configuration and has
 ///   not run `startGrace` yet (crash-at-start detection).
 struct PushStore {
@@ -117,17 +118,19 @@ struct PushStore {
 
     func removePending() throws(SystemError) { try Files.removeDurably(pendingPath) }
 
-    /// The newest version taken (and its digest), and the last report.
+    /// The newest version taken (its digest, and the report of what was decided
+    /// for it), and the last report published (about it, or about a payload refused since).
     struct Reported {
         var seenVersion: Int64 = 0
         var seenDigest = ""
+        var decision: ConfigReport?
         var report: ConfigReport?
     }
 
     func reported() -> Reported {
         guard let value = read(reportedPath) else { return Reported() }
         return Reported(seenVersion: value["seen_version"]?.integer ?? 0, seenDigest: value["seen_digest"]?.string ?? "",
-                        report: value["report"].flatMap { ConfigReport($0) })
+                        decision: value["decision"].flatMap { ConfigReport($0) }, report: value["report"].flatMap { ConfigReport($0) })
     }
 
     func writeReported(_ reported: Reported) throws(SystemError) {
@@ -135,6 +138,7 @@ struct PushStore {
             JSONMember(key: "seen_version", value: .number(Double(reported.seenVersion))),
             JSONMember(key: "seen_digest", value: .string(reported.seenDigest)),
         ]
+        if let decision = reported.decision { members.append(JSONMember(key: "decision", value: decision.value)) }
         if let report = reported.report { members.append(JSONMember(key: "report", value: report.value)) }
         try write(reportedPath, .object(members))
     }

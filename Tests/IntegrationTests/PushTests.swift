@@ -273,6 +273,14 @@ import CairnTestSupport
         #expect(rig.reports.last?["status"] as? String == "applied" && rig.reports.last?["version"] as? Int == 4 && rig.reports.last?["time"] as? Int == time)
         #expect(waitUntil(timeout: 2) { rig.events("config.applied").count > appliedEvents } == false)
         #expect(rig.log.contains("desired configuration version 4 unchanged"))
+        // After a refused payload, the retained version 4 coming back is answered with the decision about it.
+        before = rig.reports.count
+        try rig.push(1, full)
+        #expect(rig.report(1, "rejected", after: before) != nil)
+        before = rig.reports.count
+        try rig.publish(document)
+        let again = rig.report(4, "applied", after: before)
+        #expect(again?["time"] as? Int == time && again?["in_force"] as? Int == 4, "\(rig.reports.suffix(2))")
         #expect(agent.terminate() == 0)
     }
 
