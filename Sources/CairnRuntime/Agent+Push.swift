@@ -1,5 +1,7 @@
 import CairnControl
 import CairnCore
+import CairnStatus
+import CairnUplink
 
 /// Pushed configurations: what a controller publishes, retained, on
 /// `<prefix>/config/desired`, what the agent makes of it, and the answer it
