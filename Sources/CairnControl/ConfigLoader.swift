@@ -26,11 +26,58 @@ public enum ConfigLoader {
         return config
     }
 
-    /// Defaults, then the file and flags among `arguments`, finished: what `cairn run` runs and a reload re-reads.
-    public static func load(_ arguments: [String]) throws(ConfigError) -> Configuration {
+    /// Defaults, then the file among `arguments`, then the pushed document in
+    /// force (if any), then the flags, finished: what `cairn run` runs and a reload re-reads.
+    public static func load(_ arguments: [String], pushed: PushedLayer? = nil) throws(ConfigError) -> Configuration {
         var config = defaults()
-        try apply(arguments: arguments, to: &config)
+        try apply(arguments: arguments, to: &config, pushed: pushed)
         return config
+    }
+
+    /// Like `load`, for a pushed document that is not in force yet: every error
+    /// it has, each with its JSON path. Each top-level setting is checked on its
+    /// own, so all of them are named; inside a section (`inputs`, `pipelines`,
+    /// `rules`) the first error of the section is. A local file or flags that
+    /// no longer load are named at `$`.
+    public static func check(_ arguments: [String], pushed: PushedLayer) -> Result<Configuration, ConfigErrors> {
+        var config = defaults()
+        var errors: [ConfigError] = []
+        do {
+            try build(arguments: arguments, into: &config, pushed: pushed, pushErrors: &errors)
+        } catch {
+            errors.append(error.line > 0 ? ConfigError("the local configuration does not load: \(error.description)", path: JSONPath.root)
+                                         : error.at(JSONPath.root))
+        }
+        return errors.isEmpty ? .success(config) : .failure(ConfigErrors(errors: errors))
+    }
+
+    /// The pushed layer's members over `config`; returns every error (path and message).
+    static func apply(pushed: PushedLayer, to config: inout Configuration) -> [ConfigError] {
+        guard let members = pushed.config.members else {
+            return [ConfigError("the configuration must be a JSON object, not \(pushed.config.kindName)", path: JSONPath.root)]
+        }
+        var errors: [ConfigError] = []
+        for member in members {
+            let path = JSONPath.member(JSONPath.root, member.key)
+            if OptionTable.notPushable.contains(member.key) {
+                errors.append(ConfigError("\(member.key) cannot be set by a push: it is set by the local file or the command line only", path: path))
+                continue
+            }
+            if member.key == "config_public_keys" && !pushed.signed {
+                errors.append(ConfigError("config_public_keys can change only in a document signed with a key the device already trusts", path: path))
+                continue
+            }
+            guard let option = OptionTable.option(forKey: member.key) else {
+                errors.append(ConfigError("unknown setting \"\(member.key)\"", path: path))
+                continue
+            }
+            do {
+                try option.apply(&config, .member(member, source: "push"))
+            } catch {
+                errors.append(error.line > 0 || !error.path.isEmpty ? error.at(path) : ConfigError("\(member.key): \(error.message)", path: path))
+            }
+        }
+        return errors
     }
 
     /// /etc/machine-id, else the host name, else "cairn".
@@ -74,15 +121,17 @@ public enum ConfigLoader {
         }
         config.origin.path = path
         for member in members {
+            let memberPath = JSONPath.member(JSONPath.root, member.key)
             guard let option = OptionTable.option(forKey: member.key) else {
-                throw ConfigError("unknown setting \"\(member.key)\"", source: path, line: member.line, column: member.column)
+                throw ConfigError("unknown setting \"\(member.key)\"", source: path, line: member.line, column: member.column, path: memberPath)
             }
             do {
                 try option.apply(&config, .member(member, source: path))
             } catch {
                 // Sections point inside themselves already.
-                if error.line > 0 { throw error }
-                throw ConfigError("\(member.key): \(error.message)", source: path, line: member.line, column: member.column)
+                if error.line > 0 { throw error.at(memberPath) }
+                throw ConfigError("\(member.key): \(error.message)", source: path, line: member.line, column: member.column,
+                                  path: error.path.isEmpty ? memberPath : error.path)
             }
         }
         config.origin.version = "file:" + ConfigLoader.fingerprint(text)
@@ -90,8 +139,12 @@ public enum ConfigLoader {
 
     /// FNV-1a 64-bit of the text, in hex: the same file gives the same version on every gateway.
     public static func fingerprint(_ text: String) -> String {
+        fingerprint(bytes: Array(text.utf8))
+    }
+
+    public static func fingerprint(bytes: [UInt8]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
+        for byte in bytes {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01b3
         }
@@ -102,8 +155,50 @@ public enum ConfigLoader {
     }
 
     /// Applies `--flag value` / `--flag=value` pairs, with `--config FILE` read first
-    /// wherever it stands, so flags always override the file; then finishes the configuration.
-    public static func apply(arguments: [String], to config: inout Configuration) throws(ConfigError) {
+    /// wherever it stands, then the pushed layer, so flags always override the
+    /// file and a push; then finishes the configuration.
+    public static func apply(arguments: [String], to config: inout Configuration, pushed: PushedLayer? = nil) throws(ConfigError) {
+        var errors: [ConfigError] = []
+        try build(arguments: arguments, into: &config, pushed: pushed, pushErrors: &errors)
+        if let first = errors.first { throw first }
+    }
+
+    /// The layers in order; errors of the pushed layer are collected (the
+    /// configuration is then not finished), all others thrown.
+    static func build(arguments: [String], into config: inout Configuration, pushed: PushedLayer?, pushErrors: inout [ConfigError]) throws(ConfigError) {
+        let pairs = try flagPairs(arguments)
+        for pair in pairs where pair.flag == "--config" {
+            try apply(file: pair.value, to: &config)
+        }
+        if let pushed {
+            pushErrors = apply(pushed: pushed, to: &config)
+            guard pushErrors.isEmpty else { return }
+        }
+        for pair in pairs where pair.flag != "--config" {
+            guard let option = OptionTable.option(forFlag: pair.flag) else { continue }
+            do {
+                try option.apply(&config, .text(pair.value))
+            } catch {
+                if error.line > 0 { throw error }
+                throw ConfigError("\(pair.flag): \(error.message)")
+            }
+        }
+        do {
+            try config.finish()
+        } catch {
+            // With a push, a check across settings is the push's to pass.
+            guard pushed != nil else { throw error }
+            pushErrors.append(ConfigError(error.message, path: error.path.isEmpty ? JSONPath.root : error.path))
+            return
+        }
+        if let pushed {
+            config.origin.pushedVersion = pushed.version
+            config.origin.version = "push:\(pushed.version):" + fingerprint(config.origin.version + "\n" + JSONWriter.encode(pushed.config))
+        }
+    }
+
+    /// `--flag value` / `--flag=value` pairs, in order; unknown flags are errors.
+    static func flagPairs(_ arguments: [String]) throws(ConfigError) -> [(flag: String, value: String)] {
         var pairs: [(flag: String, value: String)] = []
         var index = 0
         while index < arguments.count {
@@ -126,18 +221,74 @@ public enum ConfigLoader {
             pairs.append((flag, value))
             index += 1
         }
+        return pairs
+    }
+}
+
+/// One setting as `cairn config show` prints it: its value and the layer it comes from.
+public struct ShownSetting {
+    public let key: String
+    public let value: String
+    public let source: String
+}
+
+extension ConfigLoader {
+    /// Every setting with the value in force and the layer that set it last:
+    /// built-in defaults, then the local file, then the pushed document, then flags.
+    /// Throws what `load` would (a layer that does not load).
+    public static func show(_ arguments: [String], pushed: PushedLayer?) throws(ConfigError) -> [ShownSetting] {
+        _ = try load(arguments, pushed: pushed)
+        // A struct, not a labelled tuple (a tuple literal converted to a labelled one can be a dynamic cast).
+        var shown: [String: ShownSetting] = [:]
+        func set(_ key: String, _ value: String, _ source: String) { shown[key] = ShownSetting(key: key, value: value, source: source) }
+        for option in OptionTable.all {
+            switch option.defaultValue {
+            case .none: set(option.key, "(unset)", "default")
+            case .described(let text): set(option.key, "(unset: \(text))", "default")
+            case .value(let text, _): set(option.key, text, "default")
+            case .computed(_, let work): set(option.key, work(), "default")
+            }
+        }
+        let pairs = try flagPairs(arguments)
         for pair in pairs where pair.flag == "--config" {
-            try apply(file: pair.value, to: &config)
+            guard let text = Files.read(pair.value, limit: maxConfigBytes + 1) else { continue }
+            for member in (try? JSONParser.parse(text, maxBytes: maxConfigBytes))?.members ?? [] {
+                set(member.key, JSONWriter.encode(member.value), "file \(pair.value)")
+            }
+        }
+        if let pushed {
+            for member in pushed.config.members ?? [] { set(member.key, JSONWriter.encode(member.value), "push version \(pushed.version)") }
         }
         for pair in pairs where pair.flag != "--config" {
             guard let option = OptionTable.option(forFlag: pair.flag) else { continue }
-            do {
-                try option.apply(&config, .text(pair.value))
-            } catch {
-                if error.line > 0 { throw error }
-                throw ConfigError("\(pair.flag): \(error.message)")
-            }
+            set(option.key, pair.value, "flag \(pair.flag)")
         }
-        try config.finish()
+        return OptionTable.all.map { option in
+            let entry = shown[option.key] ?? ShownSetting(key: option.key, value: "(unset)", source: "default")
+            let secret = option.key == "password" || option.key == "southbound_password"
+            return ShownSetting(key: option.key, value: secret && entry.source != "default" ? "(set, not shown)" : entry.value, source: entry.source)
+        }
     }
+}
+
+/// A pushed configuration document: its version and its full configuration
+/// (a patch already merged), applied between the local file and the flags.
+public struct PushedLayer {
+    public let version: Int64
+    /// A JSON object with the same keys as the config file.
+    public let config: JSONValue
+    /// Whether it was verified against a trusted key (only then may it change `config_public_keys`).
+    public let signed: Bool
+
+    public init(version: Int64, config: JSONValue, signed: Bool) {
+        self.version = version
+        self.config = config
+        self.signed = signed
+    }
+}
+
+/// Every error found in a pushed configuration.
+public struct ConfigErrors: Error {
+    public let errors: [ConfigError]
+    public init(errors: [ConfigError]) { self.errors = errors }
 }

@@ -16,6 +16,8 @@ public struct Configuration: Equatable {
     public var inputs: [InputSettings] = []
     public var pipelines: [PipelineSettings] = []
     public var rules: [RuleSettings] = []
+    /// How pushed configurations are taken (`<prefix>/config/desired`).
+    public var control = ControlSettings()
     /// Where the configuration came from and which one it is.
     public var origin = ConfigOrigin()
 
@@ -37,26 +39,29 @@ public struct Configuration: Equatable {
         southbound.reconnectMin = uplink.reconnectMin
         southbound.reconnectMax = uplink.reconnectMax
         if uplink.reconnectMax < uplink.reconnectMin {
-            throw ConfigError("reconnect_max must not be less than reconnect_min")
+            throw ConfigError("reconnect_max must not be less than reconnect_min", path: "$.reconnect_max")
         }
         if (uplink.certFile == nil) != (uplink.keyFile == nil) {
-            throw ConfigError("cert_file and key_file go together for mutual TLS")
+            throw ConfigError("cert_file and key_file go together for mutual TLS", path: uplink.certFile == nil ? "$.key_file" : "$.cert_file")
         }
         if southbound.broker == nil, let use = southboundUse {
             throw ConfigError("\(use.what) needs southbound_broker (the LAN broker), which is not set",
-                              source: origin.path, line: use.line, column: use.column)
+                              source: origin.path, line: use.line, column: use.column, path: use.path)
         }
     }
 
     /// The first setting that needs `southbound_broker` (an mqtt input, a publish
-    /// action), as "what", line, column; nil when none does.
-    public var southboundUse: (what: String, line: Int, column: Int)? {
-        if let input = inputs.first(where: { $0.type == MQTTInput.typeName }) {
-            return ("an \"mqtt\" input", input.position.line, input.position.column)
+    /// action), as "what", line, column and JSON path; nil when none does.
+    public var southboundUse: (what: String, line: Int, column: Int, path: String)? {
+        if let index = inputs.firstIndex(where: { $0.type == MQTTInput.typeName }) {
+            let input = inputs[index]
+            return ("an \"mqtt\" input", input.position.line, input.position.column, "$.inputs[\(index)]")
         }
-        for rule in rules {
-            if let action = rule.actions.first(where: { $0.kind == .publish }) {
-                return ("rule \"\(rule.name)\" has a \"publish\" action that", action.position.line, action.position.column)
+        for (ruleIndex, rule) in rules.enumerated() {
+            if let index = rule.actions.firstIndex(where: { $0.kind == .publish }) {
+                let action = rule.actions[index]
+                return ("rule \"\(rule.name)\" has a \"publish\" action that", action.position.line, action.position.column,
+                        "$.rules[\(ruleIndex)].actions[\(index)]")
             }
         }
         return nil
@@ -92,11 +97,28 @@ public struct AgentSettings: Equatable {
 }
 
 /// Which configuration is in force: "file:<FNV-1a 64 of the file>", or
-/// "defaults" without a file. Reported in meta and agent.started/config.applied events.
+/// "defaults" without a file; with a pushed document in force
+/// "push:<version>:<FNV-1a 64 of the file's version and the pushed configuration>".
+/// Reported in meta, in the reported document and in agent.started/config.applied events.
 public struct ConfigOrigin: Equatable {
     /// The config file (empty: none), for error messages and reloads.
     public var path = ""
     public var version = "defaults"
+    /// The pushed document's version in force (0: none, the local file only).
+    public var pushedVersion: Int64 = 0
+
+    public init() {}
+}
+
+/// Pushed configurations: who may sign them, how large they may be, how long
+/// a new one has to prove itself (a CONNACK) before it is rolled back.
+public struct ControlSettings: Equatable {
+    /// Ed25519 public keys (PEM text or file paths); empty: plain documents are taken.
+    public var publicKeys: [String] = []
+    /// The largest payload on <prefix>/config/desired that is read at all.
+    public var maxDocumentBytes = 0
+    /// Seconds a pushed configuration has to get a CONNACK before it is rolled back.
+    public var confirmTimeout = 0.0
 
     public init() {}
 }

@@ -33,7 +33,10 @@ public struct AgentOption {
 }
 
 public enum OptionTable {
-    public static let all: [AgentOption] = agent + uplink + queue + southbound + sections + clock
+    public static let all: [AgentOption] = agent + uplink + queue + southbound + sections + clock + control
+
+    /// Settings a pushed document may not hold: who the device is and where its data lives.
+    public static let notPushable: [String] = ["device_id", "data_dir"]
 
     static let agent: [AgentOption] = [
         AgentOption(key: "device_id", placeholder: "ID", help: "device id",
@@ -216,6 +219,52 @@ public enum OptionTable {
             c.agent.clockHoldSeconds = try v.number(in: 0...86_400 * 30)
         },
     ]
+
+    /// Pushed configurations on <prefix>/config/desired (docs/protocol.md).
+    static let control: [AgentOption] = [
+        AgentOption(key: "config_public_keys", placeholder: "KEYS",
+                    help: "Ed25519 public keys (PEM text or PEM file paths; a JSON array, or one path as a flag) that pushed configurations must be signed with",
+                    default: .value("[]", shown: "none: plain documents are taken")) { c, v throws(ConfigError) in
+            c.control.publicKeys = try publicKeys(v)
+        },
+        AgentOption(key: "config_max_bytes", placeholder: "BYTES", help: "largest pushed configuration document read; larger ones are rejected unread",
+                    default: .value("262144")) { c, v throws(ConfigError) in
+            c.control.maxDocumentBytes = try v.integer(in: 1024...16_777_216)
+        },
+        AgentOption(key: "config_confirm_timeout", placeholder: "SECONDS",
+                    help: "a pushed configuration without a CONNACK from the broker within this time is rolled back to the last-known-good",
+                    default: .value("300")) { c, v throws(ConfigError) in
+            c.control.confirmTimeout = try v.number(in: 1...86_400)
+        },
+    ]
+
+    /// A JSON array of strings (file, push, or a flag starting with '['), or one string (a flag).
+    static func publicKeys(_ value: OptionValue) throws(ConfigError) -> [String] {
+        let items: [JSONValue]
+        switch value {
+        case .text(let text) where !text.hasPrefix("["):
+            items = [.string(text)]
+        default:
+            let (member, _) = try value.section("config_public_keys")
+            guard let array = member.value.array else { throw ConfigError("expected an array of strings, found \(member.value.kindName)") }
+            items = array
+        }
+        var keys: [String] = []
+        for (index, item) in items.enumerated() {
+            guard let key = item.string, !key.isEmpty else {
+                throw ConfigError("key \(index + 1): expected a non-empty string, found \(item.kindName)", path: "$.config_public_keys[\(index)]")
+            }
+            if key.hasPrefix("-----BEGIN") {
+                guard key.hasPrefix("-----BEGIN PUBLIC KEY-----") else {
+                    throw ConfigError("key \(index + 1): expected a PEM public key (-----BEGIN PUBLIC KEY-----)", path: "$.config_public_keys[\(index)]")
+                }
+            } else if Files.read(key, limit: 1) == nil {
+                throw ConfigError("key \(index + 1): cannot read \(key)", path: "$.config_public_keys[\(index)]")
+            }
+            keys.append(key)
+        }
+        return keys
+    }
 
     public static func option(forKey key: String) -> AgentOption? {
         all.first { $0.key == key }

@@ -65,7 +65,8 @@ public enum Files {
     }
 
     /// Writes through a temporary file and rename(2), so readers never see half a file.
-    /// `durable` adds an fsync, for files that must survive a power cut (not status).
+    /// `durable` adds an fsync of the file before the rename and of its directory
+    /// after it, for files that must survive a power cut (not status).
     public static func writeAtomically(_ path: String, _ text: String, durable: Bool = true) throws(SystemError) {
         let temporary = path + ".tmp"
         let fd = temporary.withCString { cairn_open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
@@ -78,10 +79,29 @@ public enum Files {
         guard temporary.withCString({ tmp in path.withCString { rename(tmp, $0) } }) == 0 else {
             throw SystemError("rename", path: path)
         }
+        if durable { try syncDirectory(containing: path) }
     }
 
     public static func remove(_ path: String) {
         _ = path.withCString { unlink($0) }
+    }
+
+    /// Removes a file so that the removal survives a power cut (the directory is synced); absent is fine.
+    public static func removeDurably(_ path: String) throws(SystemError) {
+        if path.withCString({ unlink($0) }) != 0 && cairn_errno() != ENOENT { throw SystemError("unlink", path: path) }
+        try syncDirectory(containing: path)
+    }
+
+    /// fsync(2) of the directory holding `path`: makes a rename or unlink in it durable.
+    public static func syncDirectory(containing path: String) throws(SystemError) {
+        var directory = "."
+        if let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) {
+            directory = slash == path.utf8.startIndex ? "/" : String(decoding: path.utf8[..<slash], as: UTF8.self)
+        }
+        let fd = directory.withCString { cairn_open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) }
+        guard fd >= 0 else { throw SystemError("open", path: directory) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw SystemError("fsync", path: directory) }
     }
 
     /// Bytes available to an unprivileged writer on the filesystem holding path.

@@ -18,10 +18,26 @@ public struct JSONParser {
     private var lineStart = 0
 
     public static func parse(_ text: String, maxBytes: Int = 1 << 20, maxDepth: Int = defaultMaxDepth) throws(JSONError) -> JSONValue {
-        var parser = JSONParser(bytes: Array(text.utf8), maxDepth: maxDepth)
-        guard parser.bytes.count <= maxBytes else {
-            throw JSONError(message: "document is \(parser.bytes.count) bytes, more than the limit of \(maxBytes)", line: 1, column: 1)
+        try parse(bytes: Array(text.utf8), maxBytes: maxBytes, maxDepth: maxDepth)
+    }
+
+    /// Reads a document from raw bytes: the size is checked before anything is
+    /// read, the nesting while reading (recursion never goes deeper than
+    /// `maxDepth`), and the bytes must be UTF-8 (`UTF8Check`), as RFC 8259 asks
+    /// of text exchanged between systems.
+    public static func parse(bytes: [UInt8], maxBytes: Int = 1 << 20, maxDepth: Int = defaultMaxDepth) throws(JSONError) -> JSONValue {
+        guard bytes.count <= maxBytes else {
+            throw JSONError(message: "document is \(bytes.count) bytes, more than the limit of \(maxBytes)", line: 1, column: 1)
         }
+        if let bad = UTF8Check.firstInvalidOffset(bytes) {
+            var line = 1, lineStart = 0
+            for (offset, byte) in bytes[..<bad].enumerated() where byte == 0x0A {
+                line += 1
+                lineStart = offset + 1
+            }
+            throw JSONError(message: "not UTF-8: invalid byte 0x\(UTF8Check.hex(bytes[bad])) at offset \(bad)", line: line, column: bad - lineStart + 1)
+        }
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
         parser.skipSpace()
         let value = try parser.parseValue(depth: 0)
         parser.skipSpace()

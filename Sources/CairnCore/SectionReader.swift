@@ -11,15 +11,18 @@ public struct SectionReader {
     public let column: Int
     /// What the object is, for messages: "input 2", "stage 1 of pipeline \"hwmon/*\"".
     public let what: String
+    /// The object's JSON path, e.g. `$.inputs[2]` (errors about a member add its key).
+    public let path: String
     private var used: Set<String> = []
 
-    public init(_ value: JSONValue, what: String, source: String, at parent: JSONMember) throws(ConfigError) {
+    public init(_ value: JSONValue, what: String, source: String, at parent: JSONMember, path: String = "") throws(ConfigError) {
         guard let members = value.members else {
-            throw ConfigError("\(what) must be an object, not \(value.kindName)", source: source, line: parent.line, column: parent.column)
+            throw ConfigError("\(what) must be an object, not \(value.kindName)", source: source, line: parent.line, column: parent.column, path: path)
         }
         self.members = members
         self.source = source
         self.what = what
+        self.path = path
         line = members.first?.line ?? parent.line
         column = members.first?.column ?? parent.column
     }
@@ -28,11 +31,16 @@ public struct SectionReader {
     public var position: SourcePosition { SourcePosition(line: line, column: column) }
 
     public func error(_ message: String) -> ConfigError {
-        ConfigError("\(what): \(message)", source: source, line: line, column: column)
+        ConfigError("\(what): \(message)", source: source, line: line, column: column, path: path)
     }
 
     public func error(_ message: String, at member: JSONMember) -> ConfigError {
-        ConfigError("\(what): \(member.key): \(message)", source: source, line: member.line, column: member.column)
+        ConfigError("\(what): \(member.key): \(message)", source: source, line: member.line, column: member.column, path: memberPath(member.key))
+    }
+
+    /// The path of one of the object's members (empty when the object has no path).
+    public func memberPath(_ key: String) -> String {
+        path.isEmpty ? "" : JSONPath.member(path, key)
     }
 
     public mutating func member(_ key: String) -> JSONMember? {
@@ -96,14 +104,16 @@ public struct SectionReader {
     /// Call last: any member not read so far is unknown.
     public func rejectUnknown() throws(ConfigError) {
         for m in members where !used.contains(m.key) {
-            throw ConfigError("\(what): unknown setting \"\(m.key)\"", source: source, line: m.line, column: m.column)
+            throw ConfigError("\(what): unknown setting \"\(m.key)\"", source: source, line: m.line, column: m.column, path: memberPath(m.key))
         }
     }
 
     /// A section's array, element by element, with the section's member as the position of last resort.
-    public static func items(_ member: JSONMember, source: String) throws(ConfigError) -> [JSONValue] {
+    /// `path`: the array's JSON path (`$.inputs`, `$.pipelines[0].stages`).
+    public static func items(_ member: JSONMember, source: String, path: String = "") throws(ConfigError) -> [JSONValue] {
         guard let items = member.value.array else {
-            throw ConfigError("\(member.key) must be an array, not \(member.value.kindName)", source: source, line: member.line, column: member.column)
+            throw ConfigError("\(member.key) must be an array, not \(member.value.kindName)", source: source, line: member.line, column: member.column,
+                              path: path)
         }
         return items
     }

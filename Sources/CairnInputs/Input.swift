@@ -47,6 +47,8 @@ extension Input {
 /// Why an input could not be put in force (a port in use).
 public struct InputError: Error, CustomStringConvertible {
     public let description: String
+    /// The input's place in the configuration's `inputs` (for a JSON path), when known.
+    public var inputIndex: Int?
     public init(_ description: String) { self.description = description }
 }
 

@@ -54,8 +54,9 @@ public struct InputSettings: Equatable {
     public static func parse(_ member: JSONMember, source: String) throws(ConfigError) -> [InputSettings] {
         var out: [InputSettings] = []
         var taken: [String: Int] = [:]
-        for (index, item) in try SectionReader.items(member, source: source).enumerated() {
-            var r = try SectionReader(item, what: "input \(index + 1)", source: source, at: member)
+        let path = JSONPath.member(JSONPath.root, member.key)
+        for (index, item) in try SectionReader.items(member, source: source, path: path).enumerated() {
+            var r = try SectionReader(item, what: "input \(index + 1)", source: source, at: member, path: JSONPath.element(path, index))
             let typeName = try r.requiredString("type")
             guard let type = InputRegistry.type(named: typeName) else {
                 throw r.error("unknown type \"\(typeName)\" (expected \(InputRegistry.names))", at: r.member("type")!)

@@ -13,14 +13,16 @@ public struct PipelineSettings: Equatable {
 
     public static func parse(_ member: JSONMember, source: String) throws(ConfigError) -> [PipelineSettings] {
         var out: [PipelineSettings] = []
-        for (index, item) in try SectionReader.items(member, source: source).enumerated() {
-            var r = try SectionReader(item, what: "pipeline \(index + 1)", source: source, at: member)
+        let path = JSONPath.member(JSONPath.root, member.key)
+        for (index, item) in try SectionReader.items(member, source: source, path: path).enumerated() {
+            var r = try SectionReader(item, what: "pipeline \(index + 1)", source: source, at: member, path: JSONPath.element(path, index))
             let match = try r.requiredString("match")
             guard let stagesMember = r.member("stages") else { throw r.error("\"stages\" is required") }
             var stages: [StageSettings] = []
-            for (stageIndex, stage) in try SectionReader.items(stagesMember, source: source).enumerated() {
+            let stagesPath = r.memberPath("stages")
+            for (stageIndex, stage) in try SectionReader.items(stagesMember, source: source, path: stagesPath).enumerated() {
                 var s = try SectionReader(stage, what: "pipeline \(index + 1) (\"\(match)\") stage \(stageIndex + 1)",
-                                          source: source, at: stagesMember)
+                                          source: source, at: stagesMember, path: JSONPath.element(stagesPath, stageIndex))
                 stages.append(try StageSettings.parse(&s))
                 try s.rejectUnknown()
             }

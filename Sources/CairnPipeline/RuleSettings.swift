@@ -35,8 +35,9 @@ public struct RuleSettings: Equatable {
         let any = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
         var out: [RuleSettings] = []
         var names = Set<String>()
-        for (index, item) in try SectionReader.items(member, source: source).enumerated() {
-            var r = try SectionReader(item, what: "rule \(index + 1)", source: source, at: member)
+        let path = JSONPath.member(JSONPath.root, member.key)
+        for (index, item) in try SectionReader.items(member, source: source, path: path).enumerated() {
+            var r = try SectionReader(item, what: "rule \(index + 1)", source: source, at: member, path: JSONPath.element(path, index))
             let name = try r.requiredString("name")
             guard names.insert(name).inserted else { throw r.error("another rule is already named \"\(name)\"", at: r.member("name")!) }
             let match = try r.requiredString("match")
@@ -57,8 +58,10 @@ public struct RuleSettings: Equatable {
                 rule.severity = severity
             }
             if let actions = r.member("actions") {
-                for (actionIndex, action) in try SectionReader.items(actions, source: source).enumerated() {
-                    var a = try SectionReader(action, what: "rule \"\(name)\" action \(actionIndex + 1)", source: source, at: actions)
+                let actionsPath = r.memberPath("actions")
+                for (actionIndex, action) in try SectionReader.items(actions, source: source, path: actionsPath).enumerated() {
+                    var a = try SectionReader(action, what: "rule \"\(name)\" action \(actionIndex + 1)", source: source, at: actions,
+                                              path: JSONPath.element(actionsPath, actionIndex))
                     rule.actions.append(try ActionSettings.parse(&a))
                     try a.rejectUnknown()
                 }

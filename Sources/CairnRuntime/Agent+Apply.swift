@@ -13,10 +13,17 @@ extension Agent {
     /// status and reported as an event; the old configuration keeps running.
     func reload() {
         do {
-            let next = try ConfigLoader.load(arguments)
+            // The pushed document in force stays in force: it is a layer of its own, between the file and the flags.
+            let next = try ConfigLoader.load(arguments, pushed: push.inForce?.layer)
             let rebuilt = try apply(next)
             status.configReloads += 1
             Log.info("configuration \(config.origin.version) applied; rebuilt: \(rebuilt.isEmpty ? "nothing" : rebuilt.joined(separator: ", "))")
+            events.emit("config.applied", stamp: now, data: [
+                .text("config_version", next.origin.version), .text("source", next.origin.path.isEmpty ? "defaults" : next.origin.path),
+                .text("reason", "reload"), JSONMember(key: "rebuilt", value: .array(rebuilt.map { .string($0) })),
+            ])
+            // The reported document names the configuration version, which includes the file's.
+            refreshReport()
         } catch {
             status.configReloadFailed += 1
             status.configLastError = error.description
@@ -29,17 +36,19 @@ extension Agent {
     }
 
     /// Applies `new` over the configuration in force; returns the components rebuilt.
+    /// `strict`: an input that cannot open now (a port in use) refuses the whole
+    /// change; otherwise (a rollback) it is retried like at start.
     @discardableResult
-    func apply(_ new: Configuration) throws(ConfigError) -> [String] {
+    func apply(_ new: Configuration, strict: Bool = true) throws(ConfigError) -> [String] {
         guard new.agent.dataDirectory == config.agent.dataDirectory else {
             throw ConfigError("data_dir cannot change while the agent runs (restart it to move the queue)")
         }
         // 1. Build and open what changed; nothing running is touched yet.
         let plan: SensorPlan
         do {
-            plan = try sensors.prepare(new, strict: true, nowMonotonic: Clock.monotonicMilliseconds())
+            plan = try sensors.prepare(new, strict: strict, nowMonotonic: Clock.monotonicMilliseconds())
         } catch {
-            throw ConfigError(error.description)
+            throw ConfigError(error.description, path: error.inputIndex.map { "$.inputs[\($0)]" } ?? "")
         }
         // 2. Readings held for the commit interval were taken under the old configuration: stored first.
         commitPending()
@@ -77,10 +86,6 @@ extension Agent {
         // The meta document carries the version: built again now.
         metaClockTrusted = nil
         noteSensors([], failures: status.failingSensors)
-        events.emit("config.applied", stamp: now, data: [
-            .text("config_version", new.origin.version), .text("source", new.origin.path.isEmpty ? "defaults" : new.origin.path),
-            .text("reason", "reload"), JSONMember(key: "rebuilt", value: .array(rebuilt.map { .string($0) })),
-        ])
         return rebuilt
     }
 }

@@ -18,6 +18,7 @@ extension Agent {
             .text("config_version", config.origin.version), .text("source", config.origin.path.isEmpty ? "defaults" : config.origin.path),
             .text("reason", "start"),
         ])
+        announceBootRollback()
         // What the last run counted and could not report (it stopped or was killed first).
         reportLosses()
     }

@@ -40,14 +40,45 @@ public final class Agent {
     /// SIGHUP arrived; the reload runs after the turn, outside the loop's callbacks.
     var reloadRequested = false
 
-    public init(config: Configuration, arguments: [String] = []) throws(AgentError) {
-        self.config = config
+    /// Pushed configurations: the last-known-good, one pending confirmation, the last report (Agent+Push.swift).
+    var push: PushState
+
+    /// `base`: defaults, the local file and the flags. The last-known-good
+    /// pushed document in the data directory, if any, is layered between the
+    /// file and the flags, whether or not the broker can be reached.
+    public init(config base: Configuration, arguments: [String] = []) throws(AgentError) {
         self.arguments = arguments
         do {
-            try Files.makeDirectories(config.agent.dataDirectory)
+            try Files.makeDirectories(base.agent.dataDirectory)
         } catch {
             throw AgentError("cannot create the data directory: \(error)")
         }
+        var push = PushState.boot(dataDirectory: base.agent.dataDirectory)
+        var config = base
+        if let lkg = push.lastKnownGood {
+            do {
+                config = try ConfigLoader.load(arguments, pushed: lkg.layer)
+            } catch {
+                Log.error("the last-known-good pushed configuration (version \(lkg.version)) does not load over the local one: \(error)")
+                push.lastKnownGood = nil
+                if push.bootRollback == nil {
+                    push.bootRollback = PushState.BootRollback(version: lkg.version, digest: lkg.digest, reason: "it does not load over the local configuration: \(error)",
+                                                               dropsLastKnownGood: true)
+                }
+            }
+        }
+        Log.level = config.agent.logLevel
+        // Marked before anything opens: a start that dies early under a pushed configuration counts.
+        if let lkg = push.lastKnownGood {
+            do {
+                try push.store.writeStarting(version: lkg.version, starts: push.store.failedStarts(version: lkg.version) + 1)
+                push.startingVersion = lkg.version
+            } catch {
+                Log.warning("cannot write the start marker: \(error)")
+            }
+        }
+        self.config = config
+        self.push = push
         do {
             queue = try DurableQueue(options: config.queueOptions)
         } catch {
@@ -70,6 +101,7 @@ public final class Agent {
         status.startedAt = Clock.wallMilliseconds()
         status.configVersion = config.origin.version
         status.configAppliedAt = status.startedAt
+        settleBoot()
     }
 
     var now: RecordStamp { clock.stamp(wall: Clock.wallMilliseconds(), monotonic: Clock.monotonicMilliseconds()) }
@@ -108,6 +140,10 @@ public final class Agent {
             reloadRequested = false
             reload()
         }
+        // Pushed configurations: taken outside the uplink's callbacks (an apply may reconnect it).
+        loop.afterEachTurn { [self] now in serviceControlPlane(now) }
+        loop.deadline { [self] in push.pending?.deadline ?? Int64.max }
+        watchStart()
 
         loop.run()
         // The loop's closures capture the agent: drop them, so the agent is freed
@@ -115,6 +151,8 @@ public final class Agent {
         loop.removeAll()
 
         sensors.stop()
+        // A clean stop is not a failed start; a pending confirmation stays pending (rolled back at the next start).
+        clearStartMarker()
         reportLosses()
         events.emit("agent.stopped", stamp: now, data: [.text("reason", "signal"), .number("queued", queue.recordCount)])
         commitPending()

@@ -19,6 +19,10 @@ struct CommandHelp {
         CommandHelp(name: "sensors", usage: "cairn sensors [--config FILE] [--sysfs-root DIR] [--proc-root DIR]",
                     summary: "list the sensors found on this device and their readings",
                     flags: [HelpText.configRow] + HelpText.optionRows(keys: ["sysfs_root", "proc_root"])),
+        CommandHelp(name: "config", usage: "cairn config show [--config FILE] [flags]",
+                    summary: "show each setting in force and where it comes from: default < file < pushed document < flag",
+                    flags: [HelpText.Row("show", "every setting, its value and its layer; the pushed configuration's state")]
+                        + [HelpText.configRow] + HelpText.optionRows(keys: ["data_dir"])),
         CommandHelp(name: "queue", usage: "cairn queue stats|peek|purge [--stream S] [--limit N] [--data-dir DIR | --config FILE]",
                     summary: "stats | peek | purge: inspect the queue (safe while the agent runs)",
                     flags: [

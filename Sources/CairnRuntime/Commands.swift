@@ -23,6 +23,7 @@ public enum Commands {
         case "status": return status(rest)
         case "sensors": return sensors(rest)
         case "queue": return QueueCommand.run(rest)
+        case "config": return ConfigCommand.run(rest)
         default:
             fail("unknown command \"\(command)\" (see cairn --help)")
             return 2

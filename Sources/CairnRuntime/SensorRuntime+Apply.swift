@@ -60,7 +60,7 @@ extension SensorRuntime {
         var entries: [ScheduledInput] = []
         var fresh: [ScheduledInput] = []
         var rescheduled: [(entry: ScheduledInput, interval: Int64?)] = []
-        for settings in config.inputs {
+        for (index, settings) in config.inputs.enumerated() {
             let pushed = InputRegistry.type(named: settings.type)?.pushed ?? false
             let interval: Int64? = pushed ? nil : Int64((settings.interval ?? config.agent.interval) * 1000)
             if sameRoots, let slot = available.firstIndex(where: { $0.settings.sameSource(as: settings) }) {
@@ -78,7 +78,9 @@ extension SensorRuntime {
             } catch {
                 input.stop()
                 for entry in fresh { entry.input.stop() }
-                throw error
+                var located = error
+                located.inputIndex = index
+                throw located
             }
             let entry = ScheduledInput(input, settings: settings, interval: interval, nowMonotonic: nowMonotonic)
             entries.append(entry)

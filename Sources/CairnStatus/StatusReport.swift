@@ -49,6 +49,10 @@ public struct StatusReport {
     public var configReloads: Int64 = 0
     public var configReloadFailed: Int64 = 0
     public var configLastError: String = ""
+    /// Pushed configurations: the version in force (0: none), and the last
+    /// report on <prefix>/config/reported ("applied 8", "rolled-back 9: …").
+    public var configPushedVersion: Int64 = 0
+    public var configPushReport: String = ""
     /// Registrations in the event loop (constant across reloads that change nothing in number).
     public var loopSources: Int64 = 0
     public var loopTimers: Int64 = 0
@@ -116,6 +120,8 @@ public struct StatusReport {
         w.key("config_reloads"); w.integer(configReloads)
         w.key("config_reload_failed"); w.integer(configReloadFailed)
         w.key("config_last_error"); w.string(configLastError)
+        w.key("config_pushed_version"); w.integer(configPushedVersion)
+        w.key("config_push_report"); w.string(configPushReport)
         w.key("event_loop")
         w.beginObject()
         w.key("sources"); w.integer(loopSources)

@@ -45,6 +45,10 @@ public final class Uplink {
     }
     /// The retained metadata document, published on every connect and when it changes.
     private var meta: String?
+    /// The retained reported-configuration document, published on every connect and each time it is set.
+    private var reported: String?
+    /// Payloads received on the desired-configuration topic, oldest first, until the owner takes them.
+    private var desired: [[UInt8]] = []
 
     public init(settings: UplinkSettings, queue: DurableQueue) {
         self.settings = settings
@@ -70,6 +74,16 @@ public final class Uplink {
         transitions.removeAll()
         return taken
     }
+
+    /// Desired-configuration payloads received since the last call (an empty one: the retained document was cleared).
+    public func takeDesired() -> [[UInt8]] {
+        let taken = desired
+        desired.removeAll()
+        return taken
+    }
+
+    /// Whether a desired-configuration payload is waiting.
+    public var hasDesired: Bool { !desired.isEmpty }
 
     public var state: MQTTLink.State { link.state }
     public var isOnline: Bool { link.isOnline }
@@ -119,8 +133,15 @@ public final class Uplink {
                     return
                 }
                 acknowledge(messageID)
-            case .message, .subscribed:
-                break
+            case .message(let topic, let payload):
+                // The only subscription: anything else is not ours to act on.
+                guard topic == settings.desiredTopic else { return }
+                desired.append(payload)
+            case .subscribed(_, let granted):
+                if let code = granted.first, code >= 0x80 {
+                    counters.lastError = "broker refused the subscription to \(settings.desiredTopic): \(MQTTError.reasonText(code))"
+                    Log.warning("\(counters.lastError); pushed configurations cannot arrive")
+                }
             }
         }
         flushAcknowledged()
@@ -138,6 +159,16 @@ public final class Uplink {
         Log.info("connected to \(settings.broker) as \(settings.clientID) (MQTT \(settings.version.rawValue))")
         publishState(online: true)
         if let meta { publishRetained(settings.metaTopic, meta) }
+        // The last report again (never stale after an outage), then the desired
+        // document: retained, so the broker sends the full desired state on every connect.
+        if let reported { publishRetained(settings.reportedTopic, reported) }
+        if let session = link.session {
+            do {
+                _ = try session.subscribe(settings.desiredTopic, qos: 1)
+            } catch {
+                Log.warning("cannot subscribe to \(settings.desiredTopic): \(error)")
+            }
+        }
     }
 
     /// Notes a PUBACK; the rows are deleted by `flushAcknowledged`, once per
@@ -289,6 +320,13 @@ public final class Uplink {
         guard document != meta else { return }
         meta = document
         if link.isOnline { publishRetained(settings.metaTopic, document) }
+    }
+
+    /// Sets the reported-configuration document and publishes it now when online
+    /// (also when unchanged: every decision is reported), and again on each connect.
+    public func updateReported(_ document: String) {
+        reported = document
+        if link.isOnline { publishRetained(settings.reportedTopic, document) }
     }
 
     /// Current-state documents are not queued: only the latest matters, and the

@@ -54,6 +54,10 @@ public struct UplinkSettings: Equatable {
     public var eventsTopic: String { "\(topicPrefix)/events" }
     public var metaTopic: String { "\(topicPrefix)/meta" }
     public var healthTopic: String { "\(topicPrefix)/health" }
+    /// Retained by a controller: the configuration it wants (the one topic the agent subscribes to).
+    public var desiredTopic: String { "\(topicPrefix)/config/desired" }
+    /// Retained by the agent: what it made of the desired configuration.
+    public var reportedTopic: String { "\(topicPrefix)/config/reported" }
 
     /// The connection part, with the retained state's offline document as the Will.
     func link(will: String) -> MQTTLinkSettings {

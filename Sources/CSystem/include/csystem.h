@@ -35,6 +35,7 @@ int cairn_signals_next(void);
 
 /// Milliseconds on CLOCK_MONOTONIC / CLOCK_REALTIME.
 int64_t cairn_monotonic_ms(void);
+int64_t cairn_monotonic_us(void);
 int64_t cairn_wall_ms(void);
 
 /// strtod over the whole string; returns 0 and sets *ok to 0 when it is not a number.
