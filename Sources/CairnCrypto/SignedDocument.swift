@@ -87,12 +87,17 @@ public enum SignedDocument {
         } catch {
             throw SignatureError.cannotSign(error.message)
         }
-        var writer = JSONWriter(reservingCapacity: document.count * 4 / 3 + 128)
+        return encode(Envelope(document: document, signature: signature))
+    }
+
+    /// The envelope's JSON exactly as `seal` writes it (one form for the same contents).
+    public static func encode(_ envelope: Envelope) -> [UInt8] {
+        var writer = JSONWriter(reservingCapacity: envelope.document.count * 4 / 3 + 128)
         writer.beginObject()
         writer.key("document")
-        writer.string(Base64.encode(document))
+        writer.string(Base64.encode(envelope.document))
         writer.key("signature")
-        writer.string(Base64.encode(signature))
+        writer.string(Base64.encode(envelope.signature))
         writer.endObject()
         return writer.bytes
     }
