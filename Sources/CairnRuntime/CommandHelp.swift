@@ -30,11 +30,12 @@ struct CommandHelp {
                         HelpText.Row("--limit N", "records per stream that peek shows (default: 10)"),
                         HelpText.configRow,
                     ] + HelpText.optionRows(keys: ["data_dir"])),
-        CommandHelp(name: "ctl", usage: "cairn ctl keygen|sign|push|status [flags]  (cairn ctl <command> --help)",
+        CommandHelp(name: "ctl", usage: "cairn ctl keygen|sign|verify|push|status [flags]  (cairn ctl <command> --help)",
                     summary: "the controller's side of configuration push: keys, signed documents, pushing to devices, their status (docs/control.md)",
                     flags: [
                         HelpText.Row("keygen", "make an Ed25519 key pair for signing desired documents"),
                         HelpText.Row("sign", "print the signed envelope of a desired document"),
+                        HelpText.Row("verify", "check an envelope as a device with these public keys would"),
                         HelpText.Row("push", "publish a desired document to devices and wait for their reports"),
                         HelpText.Row("status", "presence, agent and configuration version, last report of devices"),
                     ]),
@@ -48,6 +49,9 @@ struct CommandHelp {
         CommandHelp(name: "ctl sign", usage: "cairn ctl sign --key KEY.pem DOC.json",
                     summary: "print the signed envelope of a desired document on stdout: {\"document\": base64 of the file's exact bytes, \"signature\": base64 of the Ed25519 signature over them}; the same file and key always give the same envelope",
                     flags: [HelpText.Row("--key KEY.pem", "the Ed25519 private key (PEM, as cairn ctl keygen or openssl genpkey -algorithm ed25519 write)")]),
+        CommandHelp(name: "ctl verify", usage: "cairn ctl verify --key PUB.pem [--key PUB.pem ...] DOC.signed.json",
+                    summary: "do what a device whose config_public_keys are these keys does with the file: print the document it would apply (exit 0), or say why it would reject it (exit 1)",
+                    flags: [HelpText.Row("--key PUB.pem", "a trusted Ed25519 public key (PEM file; repeatable)")]),
         CommandHelp(name: "ctl push", usage: "cairn ctl push --broker URL (--device ID ... | --devices FILE) [--sign-key KEY] DOC.json",
                     summary: "publish DOC.json retained to each device's <prefix>/config/desired over one connection, wait until each device reports that version on <prefix>/config/reported (or the timeout), print device, version, status and errors; exit 0 only when every device applied it. A device whose broker already retains the same bytes is not published to again. DOC.json may be a signed envelope (cairn ctl sign) pushed as it is",
                     flags: controllerFlags + [

@@ -14,9 +14,10 @@ enum ControllerCommand {
             switch action {
             case "keygen": return try keygen(rest)
             case "sign": return try sign(rest)
+            case "verify": return try verify(rest)
             case "push": return try ControllerPush.run(rest)
             case "status": return try ControllerStatus.run(rest)
-            default: throw UsageError("unknown ctl command \"\(action)\" (keygen, sign, push, status; see cairn ctl --help)")
+            default: throw UsageError("unknown ctl command \"\(action)\" (keygen, sign, verify, push, status; see cairn ctl --help)")
             }
         } catch {
             Commands.fail(error.message)
@@ -73,6 +74,30 @@ enum ControllerCommand {
         _ = try DesiredDocument.version(of: document, file: parsed.positional[0])
         let envelope = try DesiredDocument.seal(document, keyPath: keyPath)
         Commands.output(String(decoding: envelope, as: UTF8.self) + "\n")
+        return 0
+    }
+}
+
+extension ControllerCommand {
+    /// `cairn ctl verify --key PUB.pem [--key …] FILE`: what a device with these
+    /// `config_public_keys` does with FILE (SignedDocument.open, the agent's own code):
+    /// the document it would apply on stdout (exit 0), or why it would reject it (exit 1).
+    static func verify(_ arguments: [String]) throws(UsageError) -> Int32 {
+        let parsed = try ControllerArguments(arguments, command: "verify", flags: ["--key"])
+        let keys = parsed.all("--key")
+        guard !keys.isEmpty else { throw UsageError("--key PUB.pem is required (repeatable: each a trusted public key)") }
+        guard parsed.positional.count == 1 else { throw UsageError("give one file: cairn ctl verify --key PUB.pem DOC.signed.json") }
+        let file = parsed.positional[0]
+        let payload = try DesiredDocument.read(file)
+        let document: [UInt8]
+        do throws(SignatureError) {
+            document = try SignedDocument.open(payload: payload, trustedKeys: keys)
+        } catch {
+            Commands.fail("\(file): \(error)")
+            return 1
+        }
+        var bytes = document
+        _ = bytes.withUnsafeMutableBytes { Glue.writeAll(1, $0.baseAddress!, $0.count) }
         return 0
     }
 }

@@ -157,6 +157,40 @@ func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil)
         #expect(try ctl(["sign", "--key", dir.file("k.pub.pem"), path]).status != 0)
     }
 
+    /// `cairn ctl verify` runs the agent's SignedDocument.open (so the static binary's
+    /// verification is tested too) on an envelope made with the docs' stock-OpenSSL recipe.
+    @Test func verifyAcceptsTheStockOpenSSLRecipeAndRejectsWhatADeviceRejects() throws {
+        try runTool("openssl", ["genpkey", "-algorithm", "ed25519", "-out", "fleet.pem"], in: dir.path)
+        try runTool("openssl", ["pkey", "-in", "fleet.pem", "-pubout", "-out", "fleet.pub.pem"], in: dir.path)
+        #expect(try ctl(["keygen", "--out", dir.file("other.pem")]).status == 0)
+        let path = document(7)
+        // docs/control.md, "Signing", with nothing but stock OpenSSL and a shell:
+        let recipe = """
+            openssl pkeyutl -sign -rawin -inkey fleet.pem -in doc.json -out doc.sig &&
+            printf '{"document":"%s","signature":"%s"}' \
+                "$(openssl base64 -A -in doc.json)" "$(openssl base64 -A -in doc.sig)" > doc.signed.json
+            """
+        let (made, log) = try runTool("sh", ["-c", recipe], in: dir.path)
+        #expect(made == 0, "\(String(decoding: log, as: UTF8.self))")
+        let (status, output) = try ctl(["verify", "--key", dir.file("other.pub.pem"), "--key", dir.file("fleet.pub.pem"), dir.file("doc.signed.json")])
+        let original = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(status == 0 && output == original, "\(output)")
+
+        let (wrong, message) = try ctl(["verify", "--key", dir.file("other.pub.pem"), dir.file("doc.signed.json")])
+        #expect(wrong == 1 && message == "cairn: \(dir.file("doc.signed.json")): signature does not verify against any trusted key\n", "\(message)")
+        let (unsigned, text) = try ctl(["verify", "--key", dir.file("fleet.pub.pem"), path])
+        #expect(unsigned == 1 && text.hasSuffix(": unsigned document but config_public_keys are provisioned\n"), "\(text)")
+        // One byte of the document changed (its version), the signature kept.
+        let envelope = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.file("doc.signed.json")))) as? [String: String])
+        let tampered = original.replacingOccurrences(of: "\"version\": 7", with: "\"version\": 8")
+        dir.write("tampered.json", #"{"document":"\#(Data(tampered.utf8).base64EncodedString())","signature":"\#(envelope["signature"] ?? "")"}"#)
+        let (rejected, reason) = try ctl(["verify", "--key", dir.file("fleet.pub.pem"), dir.file("tampered.json")])
+        #expect(rejected == 1 && reason.hasSuffix(": signature does not verify against any trusted key\n"), "\(reason)")
+        dir.write("short.json", #"{"document":"\#(envelope["document"] ?? "")","signature":"\#(envelope["signature"]?.dropLast(4) ?? "")"}"#)
+        let (short, why) = try ctl(["verify", "--key", dir.file("fleet.pub.pem"), dir.file("short.json")])
+        #expect(short == 1 && why.hasSuffix(": malformed envelope: \"signature\" is 63 bytes, an Ed25519 signature is 64\n"), "\(why)")
+    }
+
     // MARK: push
 
     @Test func pushTo50DevicesWaitsForEveryReportAndAgainIsANoOp() throws {
@@ -309,8 +343,9 @@ func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil)
 
     @Test func helpForEachControllerCommandFitsTheWidth() throws {
         let expected = [
-            ["ctl"]: ["keygen", "sign", "push", "status"],
+            ["ctl"]: ["keygen", "sign", "verify", "push", "status"],
             ["ctl", "keygen"]: ["--out KEY.pem"],
+            ["ctl", "verify"]: ["--key PUB.pem"],
             ["ctl", "sign"]: ["--key KEY.pem"],
             ["ctl", "push"]: ["--broker URL", "--device ID", "--devices FILE", "--sign-key KEY.pem", "--timeout S", "--topic-prefix-template T", "--ca-file FILE"],
             ["ctl", "status"]: ["--broker URL", "--device ID", "--devices FILE", "--timeout S"],
