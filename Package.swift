@@ -15,6 +15,7 @@ let package = Package(
         .target(name: "CMosquitto", linkerSettings: [.linkedLibrary("mosquitto")]),
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CMicroHTTPD", linkerSettings: [.linkedLibrary("microhttpd")]),
+        .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
 
         .target(name: "CairnCore", dependencies: ["CSystem"]),
         // One wrapper per C library that more than one layer uses: libmosquitto (uplink and the LAN broker).
@@ -26,8 +27,11 @@ let package = Package(
         // Control reads the configuration into each layer's own settings, so it sits above them.
         .target(name: "CairnControl", dependencies: ["CairnCore", "CairnMQTT", "CairnInputs", "CairnPipeline", "CairnQueue", "CairnUplink"]),
         .target(name: "CairnStatus", dependencies: ["CairnCore"]),
+        // The one libcrypto wrapper: Ed25519 keys, signatures, signed desired documents.
+        .target(name: "CairnCrypto", dependencies: ["CairnCore", "CCrypto"]),
         .target(name: "CairnRuntime", dependencies: [
             "CairnCore", "CairnMQTT", "CairnInputs", "CairnPipeline", "CairnQueue", "CairnUplink", "CairnControl", "CairnStatus",
+            "CairnCrypto",
         ]),
         .executableTarget(name: "cairn", dependencies: ["CairnRuntime"]),
 
@@ -38,6 +42,7 @@ let package = Package(
         // Real brokers, processes and sysfs-shaped trees for the tests (host only, uses Foundation).
         .target(name: "CairnTestSupport", dependencies: ["CZlib"], path: "Tests/Support"),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
+        .testTarget(name: "CairnCryptoTests", dependencies: ["CairnCrypto", "CairnTestSupport"]),
         .testTarget(name: "CairnInputsTests", dependencies: ["CairnInputs", "CairnTestSupport"]),
         .testTarget(name: "CairnPipelineTests", dependencies: ["CairnPipeline"]),
         .testTarget(name: "CairnQueueTests", dependencies: ["CairnQueue", "CairnTestSupport"]),

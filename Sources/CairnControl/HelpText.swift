@@ -42,7 +42,7 @@ public enum HelpText {
     }
 
     /// Words of `text` filled into lines of at most `width` bytes (a longer word stands alone).
-    static func wrap(_ text: String, width: Int) -> [String] {
+    public static func wrap(_ text: String, width: Int) -> [String] {
         var lines: [String] = []
         var line = ""
         for word in text.split(separator: " ") {

@@ -16,6 +16,8 @@ public struct MQTTLinkSettings {
     /// The Last Will: topic, payload, retained.
     public var will: (topic: String, payload: String, retain: Bool)?
     public var maxInflight: Int = 20
+    /// TCP_NODELAY: for a client that waits on many small round trips (`cairn ctl`).
+    public var noDelay = false
 
     public init(broker: BrokerURL, clientID: String) {
         self.broker = broker
@@ -180,6 +182,7 @@ public final class MQTTLink {
             if let username = settings.username { try fresh.setCredentials(username: username, password: settings.password) }
             if let will = settings.will { try fresh.setWill(topic: will.topic, payload: will.payload, retain: will.retain) }
             fresh.setMaxInflight(settings.maxInflight)
+            if settings.noDelay { fresh.setNoDelay() }
             try fresh.connect(host: settings.broker.host, port: settings.broker.port, keepalive: settings.keepalive)
             session = fresh
             state = .connecting(sinceMonotonic: now)

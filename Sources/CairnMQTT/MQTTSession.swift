@@ -164,6 +164,11 @@ public final class MQTTSession {
         try check(code)
     }
 
+    /// Sends small packets at once instead of waiting for the previous ones' ACK (Nagle).
+    public func setNoDelay() {
+        mosquitto_int_option(handle, MOSQ_OPT_TCP_NODELAY, 1)
+    }
+
     public func setMaxInflight(_ count: Int) {
         mosquitto_max_inflight_messages_set(handle, UInt32(count))
     }
@@ -224,6 +229,12 @@ public final class MQTTSession {
         var messageID: Int32 = 0
         try check(filter.withCString { mosquitto_subscribe(handle, &messageID, $0, qos) })
         return messageID
+    }
+
+    /// Ends a subscription (the UNSUBACK is not reported).
+    public func unsubscribe(_ filter: String) throws(MQTTError) {
+        var messageID: Int32 = 0
+        try check(filter.withCString { mosquitto_unsubscribe(handle, &messageID, $0) })
     }
 
     /// Whether `topic` matches the subscription filter `filter` (`+`, `#`).

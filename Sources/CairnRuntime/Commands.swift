@@ -12,7 +12,9 @@ public enum Commands {
             return 0
         }
         let rest = Array(arguments.dropFirst())
-        if let help = CommandHelp.named(command), CommandHelp.asked(rest) {
+        // `cairn ctl push --help` is the help of "ctl push"; `cairn ctl --help` of "ctl".
+        let helpName = command == "ctl" && rest.first.map({ CommandHelp.named("ctl " + $0) != nil }) == true ? "ctl " + rest[0] : command
+        if let help = CommandHelp.named(helpName), CommandHelp.asked(rest) {
             output(help.text)
             return 0
         }
@@ -24,6 +26,7 @@ public enum Commands {
         case "sensors": return sensors(rest)
         case "queue": return QueueCommand.run(rest)
         case "config": return ConfigCommand.run(rest)
+        case "ctl": return ControllerCommand.run(rest)
         default:
             fail("unknown command \"\(command)\" (see cairn --help)")
             return 2

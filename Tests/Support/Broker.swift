@@ -10,11 +10,14 @@ public final class Broker {
     public let directory: TemporaryDirectory
     public private(set) var process: ChildProcess?
     private let extraConfig: String
+    private let maxQueuedMessages: Int?
 
     /// `extraConfig` goes right after the listener line (TLS, auth, ACL settings).
-    public init(port: Int = freeLoopbackPort(), extraConfig: String = "allow_anonymous true\n") throws {
+    /// `maxQueuedMessages`: per-client queue limit; 0 unlimited, nil Mosquitto's default (1000).
+    public init(port: Int = freeLoopbackPort(), extraConfig: String = "allow_anonymous true\n", maxQueuedMessages: Int? = 0) throws {
         self.port = port
         self.extraConfig = extraConfig
+        self.maxQueuedMessages = maxQueuedMessages
         directory = TemporaryDirectory("cairn-broker")
         try start()
     }
@@ -31,7 +34,7 @@ public final class Broker {
             persistence true
             persistence_location \(directory.file("persist"))/
             autosave_interval 1
-            max_queued_messages 0
+            \(maxQueuedMessages.map { "max_queued_messages \($0)" } ?? "")
             user \(geteuid() == 0 ? "root" : NSUserName())
             """)
         guard let mosquitto = which("mosquitto") else { throw BrokerError.notInstalled }
