@@ -97,6 +97,10 @@ public struct ConfigOrigin: Equatable {
     /// The config file (empty: none), for error messages and reloads.
     public var path = ""
     public var version = "defaults"
+    /// Whether values that name files (`ca_file`, `sysfs_root`, …) are checked
+    /// against the file system as they are applied. Only the config fuzz target
+    /// (Fuzz/Targets) turns it off, so that fuzzed text never opens a file.
+    public var checksFiles = true
 
     public init() {}
 }
