@@ -1,13 +1,16 @@
 import CairnControl
 import CairnCore
+import CairnPipeline
 
 /// The config validator: config file text → `Configuration`, the way
 /// `cairn run --config FILE` and a SIGHUP reload take it
 /// (`ConfigLoader.apply(text:source:to:)` over the defaults, then `finish()`),
 /// without touching the file system: the defaults worked out at start (device
 /// id, data directory) are fixed values, and values naming files are not
-/// checked (`ConfigOrigin.checksFiles`). Beyond not crashing: an error that
-/// names a line and column names a place inside the text, in this file.
+/// checked (`ConfigOrigin.checksFiles`). An accepted configuration's pipelines
+/// and alarm rules are built too, as the runtime builds them. Beyond not
+/// crashing: an error that names a line and column names a place inside the
+/// text, in this file.
 public enum ConfigTarget {
     static let source = "fuzz.json"
 
@@ -41,6 +44,10 @@ public enum ConfigTarget {
             if error.source != source { return "error \"\(error)\" names \(error.source), not \(source)" }
             return FuzzCheck.positionProblem(line: error.line, column: error.column, in: text).map { "error \"\(error)\": \($0)" }
         }
+        // What the runtime makes of an accepted configuration without I/O: the
+        // pipelines' stages and the alarm rules (durations in milliseconds, patterns).
+        _ = SensorPipelines(config.pipelines.map { $0.declaration })
+        _ = RuleSet(config.rules.map { $0.rule })
         return nil
     }
 }
