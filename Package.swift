@@ -39,6 +39,11 @@ let package = Package(
         .executableTarget(name: "bench-queue", dependencies: ["CairnQueue", "CSQLite"], path: "bench/queue",
                          exclude: ["agent-write-bytes"]),
 
+        // Fuzzing (host): scripts/fuzz builds cairn-fuzz with libFuzzer and ASan in .build-fuzz; a plain
+        // build makes it a replayer (cairn-fuzz <target> FILE|DIR...). Targets: Fuzz/Targets; docs/fuzzing.md.
+        .target(name: "CairnFuzzTargets", dependencies: ["CSystem", "CairnCore", "CairnPipeline", "CairnControl"], path: "Fuzz/Targets"),
+        .executableTarget(name: "cairn-fuzz", dependencies: ["CSystem", "CairnCore", "CairnFuzzTargets"], path: "Fuzz/Driver"),
+
         // Real brokers, processes and sysfs-shaped trees for the tests (host only, uses Foundation).
         .target(name: "CairnTestSupport", dependencies: ["CZlib"], path: "Tests/Support"),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
@@ -47,7 +52,7 @@ let package = Package(
         .testTarget(name: "CairnPipelineTests", dependencies: ["CairnPipeline"]),
         .testTarget(name: "CairnQueueTests", dependencies: ["CairnQueue", "CairnTestSupport"]),
         .testTarget(name: "CairnUplinkTests", dependencies: ["CairnUplink", "CairnTestSupport"]),
-        .testTarget(name: "CairnControlTests", dependencies: ["CairnControl", "CairnTestSupport"]),
+        .testTarget(name: "CairnControlTests", dependencies: ["CairnControl", "CairnTestSupport", "CairnFuzzTargets"]),
         .testTarget(name: "CairnRuntimeTests", dependencies: ["CairnRuntime", "CairnTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["cairn", "CairnTestSupport"], exclude: ["python"]),
     ],

@@ -106,6 +106,10 @@ public struct ConfigOrigin: Equatable {
     public var version = "defaults"
     /// The pushed document's version in force (0: none, the local file only).
     public var pushedVersion: Int64 = 0
+    /// Whether values that name files (`ca_file`, `sysfs_root`, …) are checked
+    /// against the file system as they are applied. Only the config fuzz target
+    /// (Fuzz/Targets) turns it off, so that fuzzed text never opens a file.
+    public var checksFiles = true
 
     public init() {}
 }

@@ -35,6 +35,20 @@ import Testing
         #expect(throws: JSONError.self) { try JSONParser.parse("[1,2,3]", maxBytes: 4) }
     }
 
+    /// Nesting far past the limit is an error, not a stack overflow, whatever opens the levels
+    /// (the parser recurses once per level and stops at `maxDepth`).
+    @Test(arguments: ["[", "{\"a\":", "[{\"a\":"])
+    func deepNestingIsAnErrorNotACrash(_ opener: String) {
+        let deep = String(repeating: opener, count: 100_000)
+        #expect(throws: JSONError.self) { try JSONParser.parse(deep) }
+        do {
+            _ = try JSONParser.parse(deep, maxBytes: 1 << 23)
+        } catch {
+            #expect(error.message == "nesting deeper than 32 levels")
+        }
+        #expect(throws: JSONError.self) { try JSONParser.parse(deep, maxBytes: 1 << 23, maxDepth: 200) }
+    }
+
     @Test func writerRoundTripsThroughParser() throws {
         let original: JSONValue = .object([
             JSONMember(key: "text", value: .string("quote \" backslash \\ tab \t ctl \u{01} é")),
