@@ -1,4 +1,3 @@
-import CSystem
 import CairnCore
 
 /// One fuzz target: a name (`scripts/fuzz <name>`, `Fuzz/corpus/<name>/`,
@@ -89,21 +88,8 @@ public enum FuzzFiles {
         return found
     }
 
-    /// A whole file's bytes (Files.read would replace bytes that are not UTF-8).
+    /// A whole file's bytes, exactly as stored (Files.read would repair bytes that are not UTF-8).
     public static func read(_ path: String) -> [UInt8]? {
-        let fd = path.withCString { cairn_open($0, O_RDONLY | O_CLOEXEC, 0) }
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { CSystem.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if cairn_errno() == EINTR { continue }
-                return nil
-            }
-            if n == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
+        Files.readBytes(path, limit: Int.max)
     }
 }
