@@ -427,6 +427,10 @@ import CairnTestSupport
         #expect(waitUntil(timeout: 15) { rig.online() }, "\(rig.log)")
         try rig.push(1, #"{"interval": 0.2}"#)
         #expect(rig.report(1, "applied") != nil, "\(rig.log)")
+        // Version 1 is the last-known-good on disk before the crash loop begins (the report
+        // is published a moment before lkg.json is written: a kill in between is a
+        // restart-before-confirmation, which another test covers).
+        #expect(waitUntil(timeout: 15) { rig.file("lkg.json")?["version"] as? Int == 1 && rig.file("pending.json") == nil }, "\(rig.log)")
         agent.killHard()
         // Two starts under version 1 that die within the grace period (here: killed once connected)…
         for start in 1...2 {
