@@ -29,6 +29,36 @@ import CairnFuzzTargets
         }
     }
 
+    /// What the fuzzer's 4096-byte inputs cannot reach, through the same entry point
+    /// and the config target's check: a file at the 256 KiB limit, one byte over it,
+    /// and nesting 100,000 levels deep (an error, not a stack overflow).
+    @Test func configsBeyondTheFuzzersLength() throws {
+        let target = try #require(FuzzTargets.named("config"))
+        let prefix = #"{"username": ""#, suffix = #""}"#
+        let fill = ConfigLoader.maxConfigBytes - prefix.utf8.count - suffix.utf8.count
+        let atLimit = prefix + String(repeating: "a", count: fill) + suffix
+        let over = prefix + String(repeating: "a", count: fill + 1) + suffix
+        let deep = #"{"inputs": "# + String(repeating: "[", count: 100_000)
+        var config = Configuration()
+        try ConfigLoader.apply(text: atLimit, source: "big.json", to: &config)
+        #expect(config.uplink.username?.utf8.count == fill)
+        do {
+            try ConfigLoader.apply(text: over, source: "big.json", to: &config)
+            Issue.record("a config over \(ConfigLoader.maxConfigBytes) bytes was accepted")
+        } catch {
+            #expect(error.description == "big.json:1:1: document is \(ConfigLoader.maxConfigBytes + 1) bytes, more than the limit of \(ConfigLoader.maxConfigBytes)")
+        }
+        do {
+            try ConfigLoader.apply(text: deep, source: "deep.json", to: &config)
+            Issue.record("a config nested 100,000 deep was accepted")
+        } catch {
+            #expect(error.message == "nesting deeper than 32 levels")
+        }
+        for text in [atLimit, over, deep] {
+            #expect(target.check(Array(text.utf8)) == nil)
+        }
+    }
+
     /// The config target must not touch the file system: paths are taken unchecked.
     @Test func configTargetLeavesFilesUnchecked() throws {
         var config = Configuration()
