@@ -5,7 +5,7 @@ import CairnPipeline
 /// or a message published on the southbound (LAN) broker.
 extension SensorRuntime {
     func runActions(for transition: AlarmTransition, nowMonotonic: Int64) {
-        for action in actions[transition.rule.name] ?? [] where action.wanted(raised: transition.raised) {
+        for (index, action) in (actions[transition.rule.name] ?? []).enumerated() where action.wanted(raised: transition.raised) {
             let rule = transition.rule
             if action.kind == .publish {
                 publish(action, for: transition)
@@ -17,7 +17,9 @@ extension SensorRuntime {
                 "CAIRN_ALARM_VALUE=\(Numbers.format(transition.value))",
                 "CAIRN_ALARM_THRESHOLD=\(Numbers.format(rule.threshold))", "CAIRN_ALARM_SEVERITY=\(rule.severity.rawValue)",
             ]
-            if let problem = background.start(label: "\(rule.name)/\(transition.raised ? "raised" : "cleared")", arguments: action.run,
+            // One action of one alarm runs its transitions in order.
+            let key = "\(rule.name)\u{0}\(transition.sensor)\u{0}\(index)"
+            if let problem = background.start(key: key, label: "\(rule.name)/\(transition.raised ? "raised" : "cleared")", arguments: action.run,
                                               environment: environment, timeout: Int64(action.timeout * 1000), nowMonotonic: nowMonotonic) {
                 Log.warning("alarm \(rule.name) action not started: \(problem)")
             }

@@ -85,6 +85,7 @@ public final class SensorRuntime {
         take(transitions, into: &output, nowMonotonic: nowMonotonic)
         for done in background.poll(nowMonotonic: nowMonotonic) {
             switch done.outcome {
+            case nil: Log.warning("alarm action \(done.label) not started: \(done.errorLine ?? "")")
             case .exited(0): Log.debug("action \(done.label) done")
             case .exited(let code): Log.warning("action \(done.label) exited with status \(code)\(done.errorLine.map { ": \($0)" } ?? "")")
             case .signalled(let signal): Log.warning("action \(done.label) killed by signal \(signal)")
