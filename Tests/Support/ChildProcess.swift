@@ -14,6 +14,14 @@ public final class ChildProcess {
         process.arguments = arguments
         process.standardOutput = handle
         process.standardError = handle
+        // The child inherits this thread's signal mask, and test-runner threads block
+        // nearly every signal: a program that does not unblock SIGTERM itself (Mosquitto
+        // keeps the mask it was given) would ignore `terminate()` until its SIGKILL.
+        var none = sigset_t()
+        var saved = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
         try process.run()
     }
 
