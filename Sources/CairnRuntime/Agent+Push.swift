@@ -31,6 +31,9 @@ struct PushState {
     /// A rollback decided at start (found pending.json, or repeated failed
     /// starts), reported once the queue and the uplink run.
     var bootRollback: BootRollback?
+    /// A version confirmed (lkg.json written) by a run that stopped before
+    /// its `applied` report was recorded: reported at start. 0: none.
+    var confirmedUnreported: Int64 = 0
     /// The pushed version this start runs under and marks (starting.json), 0: none.
     var startingVersion: Int64 = 0
     var startMarkerTimer: EventLoop.Handle?
@@ -86,7 +89,9 @@ struct PushState {
                                               dropsLastKnownGood: false)
         case .found(let pending):
             if let lkg = state.lastKnownGood, lkg.version == pending.document.version, lkg.digest == pending.document.digest {
-                // Confirmed, then stopped before pending.json was removed.
+                // Confirmed, then stopped before pending.json was removed, perhaps before saying so.
+                let decision = state.reported.decision
+                if decision?.version != lkg.version || decision?.status != .applied { state.confirmedUnreported = lkg.version }
                 try? store.removePending()
             } else {
                 state.bootRollback = BootRollback(version: pending.document.version, digest: pending.document.digest,
@@ -129,6 +134,10 @@ extension Agent {
             } catch {
                 Log.error("cannot record the rollback: \(error)")
             }
+        } else if push.confirmedUnreported > 0 {
+            Log.info("pushed configuration version \(push.confirmedUnreported) was confirmed before the agent stopped; reporting it applied")
+            publish(ConfigReport(version: push.confirmedUnreported, status: .applied, inForce: push.inForceVersion,
+                                 configVersion: config.origin.version, errors: [], time: wall), decision: true)
         } else {
             // The same reports, named with the configuration in force now (the file may have changed).
             refreshReport()
@@ -321,14 +330,20 @@ extension Agent {
     func confirm() {
         guard let pending = push.pending else { return }
         let wall = Clock.wallMilliseconds()
-        // The report first: a stop between the two writes below is then still read right at start.
+        // The last-known-good first, then the report: nothing says `applied`
+        // before a restart would keep it. A stop before pending.json goes is
+        // settled at start (`PushState.boot`), which says `applied` if this did not.
+        do {
+            try push.store.writeLastKnownGood(pending.document, confirmedAt: wall)
+        } catch {
+            Log.error("cannot record the last-known-good configuration: \(error)")
+        }
         publish(ConfigReport(version: pending.document.version, status: .applied, inForce: pending.document.version,
                              configVersion: config.origin.version, errors: [], time: wall), decision: true)
         do {
-            try push.store.writeLastKnownGood(pending.document, confirmedAt: wall)
             try push.store.removePending()
         } catch {
-            Log.error("cannot record the last-known-good configuration: \(error)")
+            Log.error("cannot remove the pending record: \(error)")
         }
         push.lastKnownGood = pending.document
         push.pending = nil

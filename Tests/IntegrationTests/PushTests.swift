@@ -418,9 +418,7 @@ import CairnTestSupport
         #expect(waitUntil(timeout: 15) { rig.online() }, "\(rig.log)")
         try rig.push(1, #"{"interval": 0.2}"#)
         #expect(rig.report(1, "applied") != nil, "\(rig.log)")
-        // Version 1 is the last-known-good on disk before the crash loop begins (the report
-        // is published a moment before lkg.json is written: a kill in between is a
-        // restart-before-confirmation, which another test covers).
+        // Version 1 is the last-known-good on disk, and pending.json gone, before the crash loop begins.
         #expect(waitUntil(timeout: 15) { rig.file("lkg.json")?["version"] as? Int == 1 && rig.file("pending.json") == nil }, "\(rig.log)")
         agent.killHard()
         // Two starts under version 1 that die within the grace period (here: killed once connected)…
@@ -441,6 +439,42 @@ import CairnTestSupport
         // The retained version 1 is not taken again.
         #expect(waitUntil(timeout: 10) { rig.log.contains("desired configuration version 1 unchanged") })
         #expect(agent.terminate() == 0)
+    }
+
+    // A stop after lkg.json is written and before the `applied` report is recorded
+    // (the files as that moment leaves them, made from a real run's): the start
+    // keeps the confirmed version and says `applied`, never a rollback.
+    @Test func aStopBetweenTheLastKnownGoodAndTheReportIsReportedAppliedAtStart() throws {
+        let rig = try Rig(device: "it-push-confirm-stop")
+        let agent = try rig.start(PushTests.base(rig))
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 15) { rig.online() }, "\(rig.log)")
+        try rig.push(1, #"{"interval": 0.2}"#)
+        #expect(rig.report(1, "applied") != nil, "\(rig.log)")
+        #expect(waitUntil(timeout: 5) { rig.file("lkg.json")?["version"] as? Int == 1 && rig.file("pending.json") == nil })
+        agent.killHard()
+        // pending.json back (lkg.json plus its pending fields), reported.json as it was before the report.
+        var pending = try #require(rig.file("lkg.json"))
+        pending["confirmed_at"] = nil
+        pending["applied_at"] = 1; pending["deadline"] = 1; pending["boot_id"] = ""; pending["lkg"] = 0
+        var reported = try #require(rig.file("reported.json"))
+        var waiting = try #require(reported["decision"] as? [String: Any])
+        waiting["status"] = "pending-confirmation"
+        reported["decision"] = waiting
+        reported["report"] = waiting
+        for (name, value) in [("pending.json", pending), ("reported.json", reported)] {
+            let data = try JSONSerialization.data(withJSONObject: value)
+            rig.dir.write("data/config/\(name)", String(decoding: data, as: UTF8.self))
+        }
+        let before = rig.reports.count
+        let restarted = try rig.start()
+        defer { restarted.terminate() }
+        let applied = rig.report(1, "applied", after: before)
+        #expect(applied?["in_force"] as? Int == 1, "\(rig.reports.suffix(3))\n\(rig.log)")
+        #expect(rig.reports.dropFirst(before).allSatisfy { ($0["status"] as? String) == "applied" }, "\(rig.reports.suffix(3))")
+        #expect(waitUntil(timeout: 5) { rig.file("pending.json") == nil && rig.file("lkg.json")?["version"] as? Int == 1 })
+        #expect(waitUntil(timeout: 10) { rig.log.contains("desired configuration version 1 unchanged") }, "\(rig.log)")
+        #expect(restarted.terminate() == 0)
     }
 
     /// Measured, not asserted beyond sanity: time from publishing a desired
