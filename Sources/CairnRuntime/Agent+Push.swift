@@ -202,7 +202,9 @@ extension Agent {
         do {
             bytes = try DesiredEnvelope.open(payload, trustedKeys: config.control.publicKeys)
         } catch {
-            reject(error, digest: nil)
+            var refused = error
+            refused.version = DesiredEnvelope.claimedVersion(payload, maxBytes: limit)
+            reject(refused, digest: nil)
             return
         }
         // From here the document is authentic (or no keys are required): its version counts.

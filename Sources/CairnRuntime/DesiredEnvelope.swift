@@ -23,4 +23,16 @@ enum DesiredEnvelope {
         }
         return document
     }
+
+    /// The version a payload that could not be opened claims, read without
+    /// verifying anything (0: none readable). It only names the refusal in the
+    /// report, so that a controller waiting for that version hears about it;
+    /// it is never taken (versions advance only by documents that were opened).
+    static func claimedVersion(_ payload: [UInt8], maxBytes: Int) -> Int64 {
+        let envelope = (try? SignedDocument.envelope(in: payload)) ?? nil
+        let bytes = envelope?.document ?? payload
+        guard let value = try? JSONParser.parse(bytes: bytes, maxBytes: maxBytes, maxDepth: JSONParser.defaultMaxDepth),
+              let version = value["version"]?.integer, version >= 1 else { return 0 }
+        return version
+    }
 }

@@ -30,13 +30,15 @@ import CairnTestSupport
         return #"{"document": "\#(Data(document.utf8).base64EncodedString())", "signature": "\#(signature.base64EncodedString())"}"#
     }
 
-    /// The errors of the newest report after the first `after`, once one with `status` arrived.
-    static func rejection(_ rig: PushTests.Rig, after: Int) -> [String] {
+    /// The errors of the newest `rejected` report after the first `after`, once one
+    /// arrived; it must name `version`, the version the refused payload claims.
+    static func rejection(_ rig: PushTests.Rig, after: Int, version: Int) -> [String] {
         var found: [String: Any]?
         _ = waitUntil(timeout: 15, interval: 0.01) {
             found = rig.reports.dropFirst(after).last { ($0["status"] as? String) == "rejected" }
             return found != nil
         }
+        #expect(found?["version"] as? Int == version, "\(found ?? [:])")
         return PushTests.errors(found)
     }
 
@@ -54,10 +56,18 @@ import CairnTestSupport
         try rig.publish(signedV1)
         #expect(rig.report(1, "applied") != nil, "\(rig.reports)\n\(rig.log.suffix(2000))")
 
+        // Signed by a key it does not trust, through `cairn ctl push`: the table names the refusal, not "no report".
+        try #"{"version": 2, "config": {"interval": 8}}"#.write(toFile: rig.dir.file("v2-other.json"), atomically: true, encoding: .utf8)
+        let (pushStatus, table) = try AgentBinary.run(["ctl", "push", "--broker", rig.broker.url, "--device", rig.device, "--sign-key", otherKey,
+                                                       "--timeout", "15", rig.dir.file("v2-other.json")], directory: rig.dir)
+        #expect(pushStatus == 1, "\(table)")
+        let row = table.split(separator: "\n").first { $0.hasPrefix(rig.device) }.map(String.init) ?? ""
+        #expect(row.contains(" 2 ") && row.contains("rejected") && row.contains("signature does not verify"), "\(table)")
+
         // Unsigned: refused, whatever it says.
         var before = rig.reports.count
         try rig.publish(#"{"version": 2, "config": {"interval": 5}}"#)
-        #expect(Self.rejection(rig, after: before).contains { $0.contains("unsigned document but config_public_keys are provisioned") }, "\(rig.reports.suffix(1))")
+        #expect(Self.rejection(rig, after: before, version: 2).contains { $0.contains("unsigned document but config_public_keys are provisioned") }, "\(rig.reports.suffix(1))")
 
         // Tampered: a valid signature of another document.
         before = rig.reports.count
@@ -66,12 +76,12 @@ import CairnTestSupport
                                                         with: Data(#"{"version": 2, "config": {"interval": 9.0}}"#.utf8).base64EncodedString())
         #expect(tampered != signedOther)
         try rig.publish(tampered)
-        #expect(Self.rejection(rig, after: before).contains { $0.contains("signature does not verify against any trusted key") }, "\(rig.reports.suffix(1))")
+        #expect(Self.rejection(rig, after: before, version: 2).contains { $0.contains("signature does not verify against any trusted key") }, "\(rig.reports.suffix(1))")
 
         // Signed by a key the device does not trust.
         before = rig.reports.count
         try rig.publish(try Self.envelope(#"{"version": 2, "config": {"interval": 9}}"#, key: otherKey, rig.dir))
-        #expect(Self.rejection(rig, after: before).contains { $0.contains("signature does not verify") }, "\(rig.reports.suffix(1))")
+        #expect(Self.rejection(rig, after: before, version: 2).contains { $0.contains("signature does not verify") }, "\(rig.reports.suffix(1))")
 
         // Signed with `cairn ctl sign`, version 2: applied.
         let v2 = #"{"version": 2, "config": {"interval": 0.2, "inputs": [{"type": "hwmon"}]}}"#
@@ -84,7 +94,7 @@ import CairnTestSupport
         // The old signed document replayed: its signature still verifies, its version is refused.
         before = rig.reports.count
         try rig.publish(signedV1)
-        #expect(Self.rejection(rig, after: before).contains { $0.contains("older than version 2") }, "\(rig.reports.suffix(1))")
+        #expect(Self.rejection(rig, after: before, version: 1).contains { $0.contains("older than version 2") }, "\(rig.reports.suffix(1))")
         #expect(waitUntil(timeout: 5) { rig.status()["config_pushed_version"] as? Int == 2 })
         #expect(agent.isRunning)
         #expect(agent.terminate() == 0)
