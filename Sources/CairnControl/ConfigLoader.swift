@@ -36,9 +36,8 @@ public enum ConfigLoader {
 
     /// Like `load`, for a pushed document that is not in force yet: every error
     /// it has, each with its JSON path. Each top-level setting is checked on its
-    /// own, so all of them are named; inside a section (`inputs`, `pipelines`,
-    /// `rules`) the first error of the section is. A local file or flags that
-    /// no longer load are named at `$`.
+    /// own, and inside a section (`inputs`, `pipelines`, `rules`) each entry,
+    /// so all of them are named. A local file or flags that no longer load are named at `$`.
     public static func check(_ arguments: [String], pushed: PushedLayer) -> Result<Configuration, ConfigErrors> {
         var config = defaults()
         var errors: [ConfigError] = []
@@ -74,7 +73,9 @@ public enum ConfigLoader {
             do {
                 try option.apply(&config, .member(member, source: "push"))
             } catch {
-                errors.append(error.line > 0 || !error.path.isEmpty ? error.at(path) : ConfigError("\(member.key): \(error.message)", path: path))
+                for error in error.all {
+                    errors.append(error.line > 0 || !error.path.isEmpty ? error.at(path) : ConfigError("\(member.key): \(error.message)", path: path))
+                }
             }
         }
         return errors
@@ -108,33 +109,70 @@ public enum ConfigLoader {
         try apply(text: text, source: path, to: &config)
     }
 
-    /// Applies config text as if read from the file `source`.
+    /// Applies config text as if read from the file `source`; the first error
+    /// thrown carries every other one (`check(file:flags:)` names them all).
     public static func apply(text: String, source path: String, to config: inout Configuration) throws(ConfigError) {
+        try apply(text: text, source: path, collecting: &config).throwIfAny()
+    }
+
+    /// Applies config text setting by setting, and each section entry by entry;
+    /// returns every error found. JSON that does not parse is one error: reading stops there.
+    static func apply(text: String, source path: String, collecting config: inout Configuration) -> ConfigErrors {
         let document: JSONValue
         do {
             document = try JSONParser.parse(text, maxBytes: maxConfigBytes)
         } catch {
-            throw ConfigError(error.message, source: path, line: error.line, column: error.column)
+            return ConfigErrors(errors: [ConfigError(error.message, source: path, line: error.line, column: error.column)])
         }
         guard let members = document.members else {
-            throw ConfigError("the config file must hold a JSON object, not \(document.kindName)", source: path, line: 1, column: 1)
+            return ConfigErrors(errors: [ConfigError("the config file must hold a JSON object, not \(document.kindName)", source: path, line: 1, column: 1,
+                                                     path: JSONPath.root)])
         }
         config.origin.path = path
+        var errors = ConfigErrors()
         for member in members {
             let memberPath = JSONPath.member(JSONPath.root, member.key)
             guard let option = OptionTable.option(forKey: member.key) else {
-                throw ConfigError("unknown setting \"\(member.key)\"", source: path, line: member.line, column: member.column, path: memberPath)
+                errors.append(ConfigError("unknown setting \"\(member.key)\"", source: path, line: member.line, column: member.column, path: memberPath))
+                continue
             }
             do {
                 try option.apply(&config, .member(member, source: path))
             } catch {
-                // Sections point inside themselves already.
-                if error.line > 0 { throw error.at(memberPath) }
-                throw ConfigError("\(member.key): \(error.message)", source: path, line: member.line, column: member.column,
-                                  path: error.path.isEmpty ? memberPath : error.path)
+                for error in error.all {
+                    // Sections point inside themselves already.
+                    errors.append(error.line > 0 ? error.at(memberPath)
+                                                 : ConfigError("\(member.key): \(error.message)", source: path, line: member.line, column: member.column,
+                                                               path: error.path.isEmpty ? memberPath : error.path))
+                }
             }
         }
-        config.origin.version = "file:" + ConfigLoader.fingerprint(text)
+        if errors.isEmpty { config.origin.version = "file:" + ConfigLoader.fingerprint(text) }
+        return errors
+    }
+
+    /// `cairn config check`: the file over the defaults, then `flags`, then
+    /// the checks across settings, with every error found rather than the
+    /// first. Checks across settings run only when each setting is valid
+    /// (an invalid one would leave its default and mislead them).
+    public static func check(file path: String, flags: [String]) -> Result<Configuration, ConfigErrors> {
+        var config = defaults()
+        var errors = ConfigErrors()
+        guard let pairs = errors.record({ () throws(ConfigError) in try flagPairs(flags) }) else { return .failure(errors) }
+        if pairs.contains(where: { $0.flag == "--config" }) {
+            return .failure(ConfigErrors(errors: [ConfigError("--config: the file to check is the first argument")]))
+        }
+        guard let text = Files.read(path, limit: maxConfigBytes + 1) else {
+            return .failure(ConfigErrors(errors: [ConfigError("cannot read the config file", source: path)]))
+        }
+        errors = apply(text: text, source: path, collecting: &config)
+        for pair in pairs {
+            errors.record { () throws(ConfigError) in try apply(flag: pair, to: &config) }
+        }
+        if errors.isEmpty {
+            errors.record { () throws(ConfigError) in try config.finish() }
+        }
+        return errors.isEmpty ? .success(config) : .failure(errors)
     }
 
     /// FNV-1a 64-bit of the text, in hex: the same file gives the same version on every gateway.
@@ -175,13 +213,7 @@ public enum ConfigLoader {
             guard pushErrors.isEmpty else { return }
         }
         for pair in pairs where pair.flag != "--config" {
-            guard let option = OptionTable.option(forFlag: pair.flag) else { continue }
-            do {
-                try option.apply(&config, .text(pair.value))
-            } catch {
-                if error.line > 0 { throw error }
-                throw ConfigError("\(pair.flag): \(error.message)")
-            }
+            try apply(flag: pair, to: &config)
         }
         do {
             try config.finish()
@@ -194,6 +226,17 @@ public enum ConfigLoader {
         if let pushed {
             config.origin.pushedVersion = pushed.version
             config.origin.version = "push:\(pushed.version):" + fingerprint(config.origin.version + "\n" + JSONWriter.encode(pushed.config))
+        }
+    }
+
+    /// One `--flag value` pair over `config`.
+    static func apply(flag pair: (flag: String, value: String), to config: inout Configuration) throws(ConfigError) {
+        guard let option = OptionTable.option(forFlag: pair.flag) else { return }
+        do {
+            try option.apply(&config, .text(pair.value))
+        } catch {
+            if error.line > 0 { throw error }
+            throw ConfigError("\(pair.flag): \(error.message)")
         }
     }
 
@@ -285,10 +328,4 @@ public struct PushedLayer {
         self.config = config
         self.signed = signed
     }
-}
-
-/// Every error found in a pushed configuration.
-public struct ConfigErrors: Error {
-    public let errors: [ConfigError]
-    public init(errors: [ConfigError]) { self.errors = errors }
 }

@@ -210,6 +210,13 @@ public enum OptionTable {
         },
     ]
 
+    /// The members of each kind of section entry (an input of each type, a
+    /// pipeline, a stage of each type, a rule, an action), with their defaults,
+    /// as each layer declares them beside its reader; docs/config.md lists them.
+    public static var sectionKeys: [SectionKeys] {
+        InputRegistry.sectionKeys + PipelineSettings.sectionKeys + RuleSettings.sectionKeys
+    }
+
     static let clock: [AgentOption] = [
         AgentOption(key: "clock_sync_file", placeholder: "FILE", help: "trust the clock only once this file exists, e.g. /run/systemd/timesync/synchronized") { c, v throws(ConfigError) in
             c.agent.clockSyncFile = try v.string()

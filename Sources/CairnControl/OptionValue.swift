@@ -89,10 +89,16 @@ public enum OptionDefault {
     case described(String)
 
     var help: String {
+        if case .none = self { return "" }
+        return " (default: \(shownText))"
+    }
+
+    /// The default as `--help` and docs/config.md show it ("unset" for none).
+    public var shownText: String {
         switch self {
-        case .none: return ""
-        case .value(let text, let shown): return " (default: \(shown ?? text))"
-        case .computed(let text, _), .described(let text): return " (default: \(text))"
+        case .none: return "unset"
+        case .value(let text, let shown): return shown ?? text
+        case .computed(let text, _), .described(let text): return text
         }
     }
 }

@@ -14,6 +14,8 @@ public struct SectionReader {
     /// The object's JSON path, e.g. `$.inputs[2]` (errors about a member add its key).
     public let path: String
     private var used: Set<String> = []
+    /// The members this kind of entry may hold (`declare`): one read but not declared is unknown too.
+    private var declared: Set<String> = []
 
     public init(_ value: JSONValue, what: String, source: String, at parent: JSONMember, path: String = "") throws(ConfigError) {
         guard let members = value.members else {
@@ -43,7 +45,13 @@ public struct SectionReader {
         path.isEmpty ? "" : JSONPath.member(path, key)
     }
 
+    /// Adds to the members this entry may hold (its key table).
+    public mutating func declare(_ keys: [SectionKey]) {
+        for key in keys { declared.insert(key.name) }
+    }
+
     public mutating func member(_ key: String) -> JSONMember? {
+        assert(declared.contains(key), "\(what): \"\(key)\" is read but not declared in its key table")
         used.insert(key)
         return members.first { $0.key == key }
     }
@@ -101,11 +109,13 @@ public struct SectionReader {
         return list
     }
 
-    /// Call last: any member not read so far is unknown.
+    /// Call last: any member not read so far, or not declared, is unknown (each is named).
     public func rejectUnknown() throws(ConfigError) {
-        for m in members where !used.contains(m.key) {
-            throw ConfigError("\(what): unknown setting \"\(m.key)\"", source: source, line: m.line, column: m.column, path: memberPath(m.key))
+        var errors = ConfigErrors()
+        for m in members where !used.contains(m.key) || !declared.contains(m.key) {
+            errors.append(ConfigError("\(what): unknown setting \"\(m.key)\"", source: source, line: m.line, column: m.column, path: memberPath(m.key)))
         }
+        try errors.throwIfAny()
     }
 
     /// A section's array, element by element, with the section's member as the position of last resort.

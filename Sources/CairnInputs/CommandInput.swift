@@ -79,6 +79,12 @@ extension CommandInput: InputPlugin {
 
     public static let typeName = "command"
 
+    public static let keys = [
+        SectionKey("name", default: "required"),
+        SectionKey("run", default: "required"),
+        SectionKey("timeout", default: "10"),
+    ]
+
     public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings {
         let name = try r.sensorPrefix()
         let run = try r.commandLine("run")

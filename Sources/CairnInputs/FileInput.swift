@@ -56,6 +56,11 @@ extension FileInput: InputPlugin {
 
     public static let typeName = "file"
 
+    public static let keys = [
+        SectionKey("name", default: "required"),
+        SectionKey("path", default: "required"),
+    ]
+
     public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings {
         let name = try r.sensorPrefix()
         return Settings(name: name, path: try r.requiredString("path"))

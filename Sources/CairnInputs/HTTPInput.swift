@@ -79,6 +79,15 @@ public final class HTTPInput: InputPlugin {
         if !lastError.isEmpty { report.httpErrors.append("\(settings.name): \(lastError)") }
     }
 
+    public static let keys = [
+        SectionKey("name", default: "http"),
+        SectionKey("bind", default: "127.0.0.1"),
+        SectionKey("port", default: "8080"),
+        SectionKey("token", default: "none"),
+        SectionKey("max_body_bytes", default: "65536"),
+        SectionKey("stale_after", default: "0"),
+    ]
+
     public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings {
         try r.rejectSelection("http", chosenBy: "the client")
         var settings = Settings()

@@ -8,6 +8,8 @@ public protocol InputPlugin: Input {
     static var typeName: String { get }
     /// Delivers by itself (mqtt, http): no interval, no include/exclude.
     static var pushed: Bool { get }
+    /// The type's own members and their defaults (beside `InputSettings.commonKeys`); docs/config.md lists them.
+    static var keys: [SectionKey] { get }
     /// Reads the type's own members; `common` holds the interval, unit,
     /// include and exclude, read already. Errors point at the member.
     static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings
@@ -22,6 +24,7 @@ public protocol InputPlugin: Input {
 
 extension InputPlugin {
     public static var pushed: Bool { false }
+    public static var keys: [SectionKey] { [] }
     public static func label(_ settings: Settings) -> String? { nil }
     public static func exclusive(_ settings: Settings) -> String? { nil }
     public static func plan(_ settings: Settings, southbound: String?) -> String? { nil }

@@ -19,6 +19,11 @@ public enum InputRegistry {
         types.first { $0.name == name }
     }
 
+    /// The members of an input of each type, for docs/config.md: those every input has, then each type's own.
+    public static var sectionKeys: [SectionKeys] {
+        [SectionKeys("Every input", InputSettings.commonKeys)] + types.map { SectionKeys("Input type `\($0.name)`", $0.keys) }
+    }
+
     /// "hwmon, thermal, … or http", for error messages.
     static var names: String {
         let all = types.map { $0.name }
@@ -30,11 +35,13 @@ public enum InputRegistry {
 public struct InputType {
     public let name: String
     public let pushed: Bool
+    public let keys: [SectionKey]
     let read: (inout SectionReader, InputSettings) throws(ConfigError) -> InputOptions
 
     public init<P: InputPlugin>(_ plugin: P.Type) {
         name = P.typeName
         pushed = P.pushed
+        keys = P.keys
         read = { r, common throws(ConfigError) in TypedInputOptions<P>(try P.settings(&r, common: common)) }
     }
 }

@@ -50,31 +50,53 @@ public struct InputSettings: Equatable {
     /// How `cairn sensors` lists this input when its sensors appear only when devices send.
     public func plan(southbound: String?) -> String? { options.plan(southbound: southbound) }
 
-    /// Reads the section; errors carry `source`, line and column.
+    /// What every input may hold, whatever its type.
+    public static let commonKeys = [
+        SectionKey("type", default: "required"),
+        SectionKey("interval", default: "the agent's interval"),
+        SectionKey("unit", default: "none"),
+        SectionKey("include", default: "all sensors"),
+        SectionKey("exclude", default: "none"),
+    ]
+
+    /// Reads the section, input by input: every input in error is named (the
+    /// first error thrown carries the others); errors carry `source`, line and column.
     public static func parse(_ member: JSONMember, source: String) throws(ConfigError) -> [InputSettings] {
         var out: [InputSettings] = []
+        var errors = ConfigErrors()
         var taken: [String: Int] = [:]
         let path = JSONPath.member(JSONPath.root, member.key)
         for (index, item) in try SectionReader.items(member, source: source, path: path).enumerated() {
-            var r = try SectionReader(item, what: "input \(index + 1)", source: source, at: member, path: JSONPath.element(path, index))
-            let typeName = try r.requiredString("type")
-            guard let type = InputRegistry.type(named: typeName) else {
-                throw r.error("unknown type \"\(typeName)\" (expected \(InputRegistry.names))", at: r.member("type")!)
+            errors.record { () throws(ConfigError) in
+                out.append(try parse(item, index: index, of: member, source: source, path: path, taken: &taken))
             }
-            var common = InputSettings(type: typeName, interval: try r.number("interval", in: 0.01...86_400), options: InputOptions(typeName: ""))
-            common.position = r.position
-            common.unit = try r.string("unit") ?? ""
-            common.include = try r.strings("include") ?? []
-            common.exclude = try r.strings("exclude") ?? []
-            common.options = try type.read(&r, common)
-            try r.rejectUnknown()
-            if let key = common.options.exclusive {
-                if let other = taken[key] { throw r.error("\(key) is already used by input \(other)") }
-                taken[key] = index + 1
-            }
-            out.append(common)
         }
+        try errors.throwIfAny()
         return out
+    }
+
+    /// One input of the section; `taken` holds what other inputs use exclusively.
+    static func parse(_ item: JSONValue, index: Int, of member: JSONMember, source: String, path: String,
+                      taken: inout [String: Int]) throws(ConfigError) -> InputSettings {
+        var r = try SectionReader(item, what: "input \(index + 1)", source: source, at: member, path: JSONPath.element(path, index))
+        r.declare(commonKeys)
+        let typeName = try r.requiredString("type")
+        guard let type = InputRegistry.type(named: typeName) else {
+            throw r.error("unknown type \"\(typeName)\" (expected \(InputRegistry.names))", at: r.member("type")!)
+        }
+        r.declare(type.keys)
+        var common = InputSettings(type: typeName, interval: try r.number("interval", in: 0.01...86_400), options: InputOptions(typeName: ""))
+        common.position = r.position
+        common.unit = try r.string("unit") ?? ""
+        common.include = try r.strings("include") ?? []
+        common.exclude = try r.strings("exclude") ?? []
+        common.options = try type.read(&r, common)
+        try r.rejectUnknown()
+        if let key = common.options.exclusive {
+            if let other = taken[key] { throw r.error("\(key) is already used by input \(other)") }
+            taken[key] = index + 1
+        }
+        return common
     }
 }
 

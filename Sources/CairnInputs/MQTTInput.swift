@@ -65,6 +65,14 @@ public final class MQTTInput: InputPlugin {
 
     public func nextDeadline(nowMonotonic: Int64) -> Int64 { silence.nextDeadline }
 
+    public static let keys = [
+        SectionKey("topic", default: "required"),
+        SectionKey("sensor", default: "mqtt/{topic}"),
+        SectionKey("fields", default: "every top-level number"),
+        SectionKey("units", default: "none"),
+        SectionKey("stale_after", default: "0"),
+    ]
+
     public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings {
         try r.rejectSelection("mqtt", chosenBy: "topic and fields")
         var settings = Settings(topic: try r.requiredString("topic"))

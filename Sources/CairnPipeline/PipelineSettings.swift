@@ -11,24 +11,46 @@ public struct PipelineSettings: Equatable {
         self.stages = stages
     }
 
+    /// What a pipeline holds.
+    public static let keys = [
+        SectionKey("match", default: "required"),
+        SectionKey("stages", default: "required"),
+    ]
+
+    /// The members of a pipeline and of each stage type, for docs/config.md.
+    public static var sectionKeys: [SectionKeys] {
+        [SectionKeys("Pipeline", keys)] + StageSettings.keys.map { SectionKeys("Stage type `\($0.title)`", $0.keys) }
+    }
+
+    /// Reads the section pipeline by pipeline and stage by stage: every one in
+    /// error is named (the first error thrown carries the others).
     public static func parse(_ member: JSONMember, source: String) throws(ConfigError) -> [PipelineSettings] {
         var out: [PipelineSettings] = []
+        var errors = ConfigErrors()
         let path = JSONPath.member(JSONPath.root, member.key)
         for (index, item) in try SectionReader.items(member, source: source, path: path).enumerated() {
-            var r = try SectionReader(item, what: "pipeline \(index + 1)", source: source, at: member, path: JSONPath.element(path, index))
-            let match = try r.requiredString("match")
-            guard let stagesMember = r.member("stages") else { throw r.error("\"stages\" is required") }
-            var stages: [StageSettings] = []
-            let stagesPath = r.memberPath("stages")
-            for (stageIndex, stage) in try SectionReader.items(stagesMember, source: source, path: stagesPath).enumerated() {
-                var s = try SectionReader(stage, what: "pipeline \(index + 1) (\"\(match)\") stage \(stageIndex + 1)",
-                                          source: source, at: stagesMember, path: JSONPath.element(stagesPath, stageIndex))
-                stages.append(try StageSettings.parse(&s))
-                try s.rejectUnknown()
+            errors.record { () throws(ConfigError) in
+                var r = try SectionReader(item, what: "pipeline \(index + 1)", source: source, at: member, path: JSONPath.element(path, index))
+                r.declare(keys)
+                let match = try r.requiredString("match")
+                guard let stagesMember = r.member("stages") else { throw r.error("\"stages\" is required") }
+                var stages: [StageSettings] = []
+                var stageErrors = ConfigErrors()
+                let stagesPath = r.memberPath("stages")
+                for (stageIndex, stage) in try SectionReader.items(stagesMember, source: source, path: stagesPath).enumerated() {
+                    stageErrors.record { () throws(ConfigError) in
+                        var s = try SectionReader(stage, what: "pipeline \(index + 1) (\"\(match)\") stage \(stageIndex + 1)",
+                                                  source: source, at: stagesMember, path: JSONPath.element(stagesPath, stageIndex))
+                        stages.append(try StageSettings.parse(&s))
+                        try s.rejectUnknown()
+                    }
+                }
+                stageErrors.record { () throws(ConfigError) in try r.rejectUnknown() }
+                try stageErrors.throwIfAny()
+                out.append(PipelineSettings(match: match, stages: stages))
             }
-            try r.rejectUnknown()
-            out.append(PipelineSettings(match: match, stages: stages))
         }
+        try errors.throwIfAny()
         return out
     }
 
@@ -65,9 +87,26 @@ public enum StageSettings: Equatable {
         }
     }
 
+    /// Each stage type's members (`type` included), in the order docs/config.md lists them.
+    public static let keys = [
+        SectionKeys("scale", [SectionKey("type", default: "required"), SectionKey("factor", default: "1"), SectionKey("offset", default: "0")]),
+        SectionKeys("range", [SectionKey("type", default: "required"), SectionKey("min", default: "none"), SectionKey("max", default: "none"),
+                              SectionKey("action", default: "drop")]),
+        SectionKeys("deadband", [SectionKey("type", default: "required"), SectionKey("absolute", default: "0"), SectionKey("percent", default: "0"),
+                                 SectionKey("heartbeat", default: "0")]),
+        SectionKeys("rate_limit", [SectionKey("type", default: "required"), SectionKey("period", default: "required")]),
+        SectionKeys("window", [SectionKey("type", default: "required"), SectionKey("length", default: "required"),
+                               SectionKey("functions", default: "min, max, mean, count, last")]),
+        SectionKeys("spike", [SectionKey("type", default: "required"), SectionKey("max_rate", default: "required"),
+                              SectionKey("confirmations", default: "3")]),
+    ]
+
     static func parse(_ r: inout SectionReader) throws(ConfigError) -> StageSettings {
         let any = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
+        r.declare([SectionKey("type", default: "required")])
         let type = try r.requiredString("type")
+        // "downsample" is the older name of rate_limit.
+        if let declared = keys.first(where: { $0.title == (type == "downsample" ? "rate_limit" : type) }) { r.declare(declared.keys) }
         switch type {
         case "scale":
             let factor = try r.number("factor", in: any) ?? 1

@@ -31,45 +31,80 @@ public struct RuleSettings: Equatable {
                   threshold: threshold, clear: clear, minimumDuration: Int64(duration * 1000), severity: severity)
     }
 
+    /// What a rule holds.
+    public static let keys = [
+        SectionKey("name", default: "required"),
+        SectionKey("match", default: "required"),
+        SectionKey("above", default: "one of above and below"),
+        SectionKey("below", default: "one of above and below"),
+        SectionKey("clear", default: "the threshold"),
+        SectionKey("duration", default: "0"),
+        SectionKey("severity", default: "warning"),
+        SectionKey("actions", default: "none"),
+    ]
+
+    /// The members of a rule and of each kind of action, for docs/config.md.
+    public static var sectionKeys: [SectionKeys] {
+        [SectionKeys("Rule", keys), SectionKeys("Action type `command`", ActionSettings.commandKeys),
+         SectionKeys("Action type `publish`", ActionSettings.publishKeys)]
+    }
+
+    /// Reads the section rule by rule and action by action: every one in
+    /// error is named (the first error thrown carries the others).
     public static func parse(_ member: JSONMember, source: String) throws(ConfigError) -> [RuleSettings] {
-        let any = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
         var out: [RuleSettings] = []
+        var errors = ConfigErrors()
         var names = Set<String>()
         let path = JSONPath.member(JSONPath.root, member.key)
         for (index, item) in try SectionReader.items(member, source: source, path: path).enumerated() {
-            var r = try SectionReader(item, what: "rule \(index + 1)", source: source, at: member, path: JSONPath.element(path, index))
-            let name = try r.requiredString("name")
-            guard names.insert(name).inserted else { throw r.error("another rule is already named \"\(name)\"", at: r.member("name")!) }
-            let match = try r.requiredString("match")
-            let above = try r.number("above", in: any)
-            let below = try r.number("below", in: any)
-            guard (above == nil) != (below == nil) else { throw r.error("needs exactly one of \"above\" and \"below\"") }
-            var rule = RuleSettings(name: name, match: match, above: above != nil, threshold: above ?? below!)
-            if let clear = try r.number("clear", in: any) {
-                if rule.above && clear > rule.threshold { throw r.error("must not be above the threshold of an \"above\" rule", at: r.member("clear")!) }
-                if !rule.above && clear < rule.threshold { throw r.error("must not be below the threshold of a \"below\" rule", at: r.member("clear")!) }
-                rule.clear = clear
+            errors.record { () throws(ConfigError) in
+                out.append(try parse(item, index: index, of: member, source: source, path: path, names: &names))
             }
-            rule.duration = try r.number("duration", in: 0...31_536_000) ?? 0
-            if let name = try r.string("severity") {
-                guard let severity = AlarmSeverity(rawValue: name) else {
-                    throw r.error("expected \"info\", \"warning\" or \"critical\"", at: r.member("severity")!)
-                }
-                rule.severity = severity
+        }
+        try errors.throwIfAny()
+        return out
+    }
+
+    /// One rule of the section; `names` holds the names of the rules before it.
+    static func parse(_ item: JSONValue, index: Int, of member: JSONMember, source: String, path: String,
+                      names: inout Set<String>) throws(ConfigError) -> RuleSettings {
+        let any = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
+        var r = try SectionReader(item, what: "rule \(index + 1)", source: source, at: member, path: JSONPath.element(path, index))
+        r.declare(keys)
+        let name = try r.requiredString("name")
+        guard names.insert(name).inserted else { throw r.error("another rule is already named \"\(name)\"", at: r.member("name")!) }
+        let match = try r.requiredString("match")
+        let above = try r.number("above", in: any)
+        let below = try r.number("below", in: any)
+        guard (above == nil) != (below == nil) else { throw r.error("needs exactly one of \"above\" and \"below\"") }
+        var rule = RuleSettings(name: name, match: match, above: above != nil, threshold: above ?? below!)
+        if let clear = try r.number("clear", in: any) {
+            if rule.above && clear > rule.threshold { throw r.error("must not be above the threshold of an \"above\" rule", at: r.member("clear")!) }
+            if !rule.above && clear < rule.threshold { throw r.error("must not be below the threshold of a \"below\" rule", at: r.member("clear")!) }
+            rule.clear = clear
+        }
+        rule.duration = try r.number("duration", in: 0...31_536_000) ?? 0
+        if let name = try r.string("severity") {
+            guard let severity = AlarmSeverity(rawValue: name) else {
+                throw r.error("expected \"info\", \"warning\" or \"critical\"", at: r.member("severity")!)
             }
-            if let actions = r.member("actions") {
-                let actionsPath = r.memberPath("actions")
-                for (actionIndex, action) in try SectionReader.items(actions, source: source, path: actionsPath).enumerated() {
+            rule.severity = severity
+        }
+        var actionErrors = ConfigErrors()
+        if let actions = r.member("actions") {
+            let actionsPath = r.memberPath("actions")
+            for (actionIndex, action) in try SectionReader.items(actions, source: source, path: actionsPath).enumerated() {
+                actionErrors.record { () throws(ConfigError) in
                     var a = try SectionReader(action, what: "rule \"\(name)\" action \(actionIndex + 1)", source: source, at: actions,
                                               path: JSONPath.element(actionsPath, actionIndex))
                     rule.actions.append(try ActionSettings.parse(&a))
                     try a.rejectUnknown()
                 }
             }
-            try r.rejectUnknown()
-            out.append(rule)
         }
-        return out
+        actionErrors.record { () throws(ConfigError) in try r.rejectUnknown() }
+        try actionErrors.throwIfAny()
+        return rule
     }
 }
 
@@ -116,7 +151,24 @@ public struct ActionSettings: Equatable {
         on == .both || (on == .raised) == raised
     }
 
+    /// The members of each kind of action (`type` and `on` in both).
+    public static let commandKeys = [
+        SectionKey("type", default: "command"),
+        SectionKey("run", default: "required"),
+        SectionKey("on", default: "raised"),
+        SectionKey("timeout", default: "10"),
+    ]
+    public static let publishKeys = [
+        SectionKey("type", default: "command"),
+        SectionKey("topic", default: "required"),
+        SectionKey("payload", default: "the alarm as a JSON object"),
+        SectionKey("qos", default: "1"),
+        SectionKey("retain", default: "false"),
+        SectionKey("on", default: "raised"),
+    ]
+
     static func parse(_ r: inout SectionReader) throws(ConfigError) -> ActionSettings {
+        r.declare([SectionKey("type", default: "command"), SectionKey("on", default: "raised")])
         var action = try parseWhat(&r)
         action.position = r.position
         if let on = try r.string("on") {
@@ -131,6 +183,7 @@ public struct ActionSettings: Equatable {
         guard let kind = Kind(rawValue: type) else {
             throw r.error("unknown action type \"\(type)\" (expected command or publish)", at: r.member("type")!)
         }
+        r.declare(kind == .publish ? publishKeys : commandKeys)
         if kind == .publish {
             var action = ActionSettings(publish: try r.requiredString("topic"))
             guard Topic.isValidName(action.topic) else { throw r.error("not a valid topic to publish to", at: r.member("topic")!) }

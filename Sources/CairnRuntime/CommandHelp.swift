@@ -20,9 +20,10 @@ struct CommandHelp {
         CommandHelp(name: "sensors", usage: "cairn sensors [--config FILE] [--sysfs-root DIR] [--proc-root DIR]",
                     summary: "list the sensors found on this device and their readings",
                     flags: [HelpText.configRow] + HelpText.optionRows(keys: ["sysfs_root", "proc_root"])),
-        CommandHelp(name: "config", usage: "cairn config show [--config FILE] [flags]",
-                    summary: "show each setting in force and where it comes from: default < file < pushed document < flag",
-                    flags: [HelpText.Row("show", "every setting, its value and its layer; the pushed configuration's state")]
+        CommandHelp(name: "config", usage: "cairn config show [--config FILE] [flags] | cairn config check FILE [flags]",
+                    summary: "show each setting in force and where it comes from: default < file < pushed document < flag; or check a config file (docs/config.md)",
+                    flags: [HelpText.Row("show", "every setting, its value and its layer; the pushed configuration's state"),
+                            HelpText.Row("check FILE", "every error in FILE, one line each (file:line:column: $.path: message), exit 1; else a summary, exit 0")]
                         + [HelpText.configRow] + HelpText.optionRows(keys: ["data_dir"])),
         CommandHelp(name: "queue", usage: "cairn queue stats|peek|purge [--stream S] [--limit N] [--data-dir DIR | --config FILE]",
                     summary: "stats | peek | purge: inspect the queue (safe while the agent runs)",

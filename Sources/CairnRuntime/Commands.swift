@@ -38,7 +38,8 @@ public enum Commands {
         do {
             config = try ConfigLoader.load(arguments)
         } catch {
-            fail("\(error)")
+            // One line per error found (a file's errors come together; cairn config check names them the same way).
+            for error in error.all { fail("\(error)") }
             return nil
         }
         Log.level = config.agent.logLevel
@@ -104,6 +105,12 @@ public enum Commands {
     static func output(_ text: String) {
         var bytes = Array(text.utf8)
         _ = bytes.withUnsafeMutableBytes { Glue.writeAll(1, $0.baseAddress!, $0.count) }
+    }
+
+    /// Text on stderr as it is (`fail` adds "cairn: " and a newline).
+    static func errorOutput(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glue.writeAll(2, $0.baseAddress!, $0.count) }
     }
 
     static func fail(_ message: String) {

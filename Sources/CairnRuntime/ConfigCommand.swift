@@ -4,10 +4,12 @@ import CairnCore
 /// `cairn config show`: the configuration a start would run, setting by
 /// setting, with the layer each value comes from (built-in default < local
 /// file < pushed document < flag), and the state of pushed configurations.
+/// `cairn config check FILE` is `ConfigCheck`.
 enum ConfigCommand {
     static func run(_ arguments: [String]) -> Int32 {
+        if arguments.first == "check" { return ConfigCheck.run(Array(arguments.dropFirst())) }
         guard arguments.first == "show" else {
-            Commands.fail("usage: cairn config show [--config FILE] [flags] (see cairn config --help)")
+            Commands.fail("usage: cairn config show [--config FILE] [flags] | cairn config check FILE [flags] (see cairn config --help)")
             return 2
         }
         let rest = Array(arguments.dropFirst())
