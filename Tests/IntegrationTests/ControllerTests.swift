@@ -193,6 +193,8 @@ func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil)
 
     // MARK: push
 
+    /// The table's order and de-duplication, against the responder; the same push to 50
+    /// real agents is FleetPushTests.swift's `pushTo50RealAgents…`.
     @Test func pushTo50DevicesWaitsForEveryReportAndAgainIsANoOp() throws {
         let broker = try quickBroker()
         let responder = try Responder(broker: broker, log: dir.file("responder.log"))
