@@ -31,7 +31,7 @@ public indirect enum JSONValue: Equatable {
         case .null: return "null"
         case .bool: return "a boolean"
         case .number: return "a number"
-        case .string: return "a string"
+        case .string(let text): return text.isEmpty ? "an empty string" : "a string"
         case .array: return "an array"
         case .object: return "an object"
         }
