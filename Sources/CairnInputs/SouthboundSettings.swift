@@ -27,6 +27,8 @@ public struct SouthboundSettings: Equatable {
         link.keepalive = keepalive
         link.reconnectMin = reconnectMin
         link.reconnectMax = reconnectMax
+        // An alarm's publish action reaches the actuator without waiting out Nagle.
+        link.noDelay = true
         return link
     }
 }

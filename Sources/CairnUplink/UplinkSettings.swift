@@ -72,6 +72,9 @@ public struct UplinkSettings: Equatable {
         link.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         link.will = (stateTopic, will, true)
         link.maxInflight = window + 1
+        // Small packets (a PUBACK'd report, a state change) go out at once rather than
+        // after the broker's delayed ACK of the one before (Nagle: up to 40 ms each).
+        link.noDelay = true
         return link
     }
 }

@@ -9,6 +9,9 @@
 # a topic the same subscriber reads (one broker hop, where a push takes two plus the
 # agent's work): the floor of the method, mosquitto_pub's process start included.
 # Also the agent's own figure from its log: receipt to "in force".
+# Mosquitto's listener leaves Nagle on by default, which delays a small packet sent
+# behind an unacknowledged one by up to 40 ms (the delayed ACK) on the broker's side:
+# BROKER_EXTRA="set_tcp_nodelay true" measures without that.
 # Usage: bench/push/run.sh [N]   (CAIRN_BIN=dist/cairn-x86_64 to measure the static binary)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,7 +22,7 @@ scripts/install-deps >/dev/null
 source bench/lib.sh
 
 port=$(free_port)
-broker "$port" "$work/broker"
+broker "$port" "$work/broker" "${BROKER_EXTRA:-}"
 prefix=cairn/bench-push
 echo 1 > "$work/a"
 inputs='"inputs": [{"type": "file", "name": "a", "path": "'"$work/a"'"}]'
