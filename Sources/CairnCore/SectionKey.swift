@@ -99,6 +99,35 @@ public struct SectionKey {
     }
 }
 
+/// The typed default, for a setting's initial value in code
+/// (`var port = Key.port.integerDefault`), so code and file agree.
+extension SectionKey {
+    public var numberDefault: Double {
+        guard case .number(let n)? = defaultValue else { fatalError("\(name) has no number default") }
+        return n
+    }
+
+    public var integerDefault: Int {
+        guard case .integer(let n)? = defaultValue else { fatalError("\(name) has no integer default") }
+        return n
+    }
+
+    public var stringDefault: String {
+        guard case .string(let s)? = defaultValue else { fatalError("\(name) has no string default") }
+        return s
+    }
+
+    public var booleanDefault: Bool {
+        guard case .boolean(let b)? = defaultValue else { fatalError("\(name) has no boolean default") }
+        return b
+    }
+
+    public var stringsDefault: [String] {
+        guard case .strings(let list)? = defaultValue else { fatalError("\(name) has no strings default") }
+        return list
+    }
+}
+
 /// The declarations, by kind, in the form the key tables use.
 extension SectionKey {
     /// Every finite number.

@@ -7,14 +7,14 @@ import CairnCore
 public final class HTTPInput: InputPlugin {
     public struct Settings: Equatable {
         /// Sensor id prefix.
-        public var name = "http"
-        public var bind = "127.0.0.1"
-        public var port = 8080
+        public var name = Key.name.stringDefault
+        public var bind = Key.bind.stringDefault
+        public var port = Key.port.integerDefault
         /// Bearer token (required off loopback).
         public var token: String?
-        public var maxBodyBytes = 64 * 1024
+        public var maxBodyBytes = Key.maxBodyBytes.integerDefault
         /// Seconds without a reading after which a sensor seen before counts as failing (0: never).
-        public var staleAfter: Double = 0
+        public var staleAfter = Key.staleAfter.numberDefault
     }
 
     public static let typeName = "http"

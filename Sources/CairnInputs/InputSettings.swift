@@ -7,10 +7,10 @@ public struct InputSettings: Equatable {
     /// Seconds between reads; nil: the agent's `interval` (pushed inputs have none).
     public var interval: Double?
     /// Unit given to readings that do not carry their own.
-    public var unit: String = ""
+    public var unit = Key.unit.stringDefault
     /// Sensor-id patterns (`*` wildcards) to keep, and to drop; empty include keeps all.
-    public var include: [String] = []
-    public var exclude: [String] = []
+    public var include = Key.include.stringsDefault
+    public var exclude = Key.exclude.stringsDefault
     public var position = SourcePosition()
     /// The type's own settings.
     public var options: InputOptions

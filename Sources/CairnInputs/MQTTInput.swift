@@ -8,11 +8,11 @@ public final class MQTTInput: InputPlugin {
         /// The subscription filter, the sensor id template, the JSON fields
         /// (dotted paths; empty: every numeric member) and per-field units.
         public var topic: String
-        public var sensor = "mqtt/{topic}"
-        public var fields: [String] = []
+        public var sensor = Key.sensor.stringDefault
+        public var fields = Key.fields.stringsDefault
         public var units: [String: String] = [:]
         /// Seconds without a reading after which a sensor seen before counts as failing (0: never).
-        public var staleAfter: Double = 0
+        public var staleAfter = Key.staleAfter.numberDefault
     }
 
     public static let typeName = "mqtt"

@@ -14,7 +14,7 @@ public struct RuleSettings: Equatable {
     public var threshold: Double
     public var clear: Double?
     /// Seconds the breach must last before the alarm is raised.
-    public var duration: Double = 0
+    public var duration = Key.duration.numberDefault
     public var severity: AlarmSeverity = .warning
     public var actions: [ActionSettings] = []
 
@@ -123,13 +123,13 @@ public struct ActionSettings: Equatable {
     public var kind: Kind = .command
     public var run: [String]
     public var on: When = .raised
-    public var timeout: Double = 10
+    public var timeout = Key.timeout.numberDefault
     /// publish: topic, payload template ({rule} {sensor} {state} {value} {threshold}
     /// {severity}; nil: the alarm as a JSON object), QoS and retain.
     public var topic: String = ""
     public var payload: String?
-    public var qos: Int = 1
-    public var retain: Bool = false
+    public var qos = Key.qos.integerDefault
+    public var retain = Key.retain.booleanDefault
     public var position = SourcePosition()
 
     public init(run: [String]) {
