@@ -155,7 +155,7 @@ public struct SectionReader {
         guard let m = member(key) else { return nil }
         guard let n = m.value.number else { throw error("expected a number, found \(m.value.kindName)", at: m) }
         guard range.contains(n) else {
-            throw error("\(Numbers.format(n)) is outside \(Numbers.format(range.lowerBound))…\(Numbers.format(range.upperBound))", at: m)
+            throw error(Numbers.outside(n, range), at: m)
         }
         return n
     }
