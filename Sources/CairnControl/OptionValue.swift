@@ -42,7 +42,7 @@ public enum OptionValue {
         case .member(let member, _): return try OptionValue.json(member.value).number(in: range)
         }
         guard range.contains(value) else {
-            throw ConfigError("\(Numbers.format(value)) is outside \(Numbers.format(range.lowerBound))…\(Numbers.format(range.upperBound))")
+            throw ConfigError(Numbers.outside(value, range))
         }
         return value
     }

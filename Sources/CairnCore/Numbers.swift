@@ -21,6 +21,12 @@ public enum Numbers {
 }
 
 extension Numbers {
+    /// "70000 is outside 1…65535": how a setting out of its range is reported
+    /// (options and section members alike).
+    public static func outside(_ value: Double, _ range: ClosedRange<Double>) -> String {
+        "\(format(value)) is outside \(format(range.lowerBound))…\(format(range.upperBound))"
+    }
+
     /// A byte count for people: "512 B", "512 KiB", "64 MiB", "1.5 GiB"
     /// (binary units, at most one decimal; exact sizes without one).
     public static func bytes(_ count: Int64) -> String {

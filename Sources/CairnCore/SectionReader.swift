@@ -56,40 +56,117 @@ public struct SectionReader {
         return members.first { $0.key == key }
     }
 
-    public mutating func string(_ key: String) throws(ConfigError) -> String? {
-        guard let m = member(key) else { return nil }
-        guard let s = m.value.string, !s.isEmpty else { throw error("expected a non-empty string, found \(m.value.kindName)", at: m) }
+    public mutating func member(_ key: SectionKey) -> JSONMember? { member(key.name) }
+
+    // Reading through a key: its kind checks the value, and an absent member
+    // is its default, or "is required". The `optional…` forms are for keys
+    // without a typed default (`.none`, `.described`): nil when absent.
+
+    public mutating func string(_ key: SectionKey) throws(ConfigError) -> String {
+        if let s = try optionalString(key) { return s }
+        guard case .string(let s)? = key.defaultValue else { throw missing(key) }
         return s
     }
 
-    public mutating func requiredString(_ key: String) throws(ConfigError) -> String {
-        guard let s = try string(key) else { throw error("\"\(key)\" is required") }
+    public mutating func optionalString(_ key: SectionKey) throws(ConfigError) -> String? {
+        guard case .string(let empty) = key.kind else { misread(key) }
+        guard let m = member(key.name) else { return nil }
+        guard let s = m.value.string, empty || !s.isEmpty else {
+            throw error("expected \(empty ? "a string" : "a non-empty string"), found \(m.value.kindName)", at: m)
+        }
         return s
     }
 
-    public mutating func number(_ key: String, in range: ClosedRange<Double>) throws(ConfigError) -> Double? {
+    /// One of the key's names, as `make` turns it into a value.
+    public mutating func choice<T>(_ key: SectionKey, _ make: (String) -> T?) throws(ConfigError) -> T {
+        guard case .choice(let names) = key.kind else { misread(key) }
+        let name: String
+        if let m = member(key.name) {
+            guard let s = m.value.string, !s.isEmpty else { throw error("expected a non-empty string, found \(m.value.kindName)", at: m) }
+            name = s
+        } else {
+            guard case .string(let s)? = key.defaultValue else { throw missing(key) }
+            name = s
+        }
+        guard let value = make(name) else {
+            let quoted = names.map { "\"\($0)\"" }
+            throw error("expected \(quoted.dropLast().joined(separator: ", ")) or \(quoted.last ?? "")", at: member(key.name)!)
+        }
+        return value
+    }
+
+    public mutating func number(_ key: SectionKey) throws(ConfigError) -> Double {
+        if let n = try optionalNumber(key) { return n }
+        guard case .number(let n)? = key.defaultValue else { throw missing(key) }
+        return n
+    }
+
+    public mutating func optionalNumber(_ key: SectionKey) throws(ConfigError) -> Double? {
+        guard case .number(let range) = key.kind else { misread(key) }
+        return try number(key.name, in: range)
+    }
+
+    public mutating func integer(_ key: SectionKey) throws(ConfigError) -> Int {
+        guard case .integer(let range) = key.kind else { misread(key) }
+        if let n = try integer(key.name, in: range) { return n }
+        guard case .integer(let n)? = key.defaultValue else { throw missing(key) }
+        return n
+    }
+
+    public mutating func boolean(_ key: SectionKey) throws(ConfigError) -> Bool {
+        guard case .boolean = key.kind else { misread(key) }
+        if let m = member(key.name) {
+            guard let flag = m.value.bool else { throw error("expected true or false", at: m) }
+            return flag
+        }
+        guard case .boolean(let flag)? = key.defaultValue else { throw missing(key) }
+        return flag
+    }
+
+    /// A string or an array of strings (e.g. include patterns).
+    public mutating func strings(_ key: SectionKey) throws(ConfigError) -> [String] {
+        guard case .strings = key.kind else { misread(key) }
+        if let list = try strings(key.name) { return list }
+        guard case .strings(let list)? = key.defaultValue else { throw missing(key) }
+        return list
+    }
+
+    /// A command line: a string runs through /bin/sh -c, an array runs as it is.
+    public mutating func commandLine(_ key: SectionKey) throws(ConfigError) -> [String] {
+        guard case .commandLine = key.kind else { misread(key) }
+        guard let run = member(key.name) else { throw missing(key) }
+        if let line = run.value.string, !line.isEmpty { return ["/bin/sh", "-c", line] }
+        guard let list = try strings(key.name), !list.isEmpty else { throw error("expected a command line or a non-empty array", at: run) }
+        return list
+    }
+
+    /// A member absent that has no default: "is required" (reading a key
+    /// declared `.none` or `.described` this way is a mistake in the parser).
+    private func missing(_ key: SectionKey) -> ConfigError {
+        guard case .required = key.absent else { misread(key) }
+        return error("\"\(key.name)\" is required")
+    }
+
+    private func misread(_ key: SectionKey) -> Never {
+        fatalError("\(what): \"\(key.name)\" is read in a way its key table does not declare")
+    }
+
+    private mutating func number(_ key: String, in range: ClosedRange<Double>) throws(ConfigError) -> Double? {
         guard let m = member(key) else { return nil }
         guard let n = m.value.number else { throw error("expected a number, found \(m.value.kindName)", at: m) }
         guard range.contains(n) else {
-            throw error("\(Numbers.format(n)) is outside \(Numbers.format(range.lowerBound))…\(Numbers.format(range.upperBound))", at: m)
+            throw error(Numbers.outside(n, range), at: m)
         }
         return n
     }
 
-    public mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+    private mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
         guard let n = try number(key, in: Double(range.lowerBound)...Double(range.upperBound)) else { return nil }
         guard n == n.rounded() else { throw error("expected a whole number, found \(Numbers.format(n))", at: member(key)!) }
         return Int(n)
     }
 
-    public mutating func boolean(_ key: String) throws(ConfigError) -> Bool? {
-        guard let m = member(key) else { return nil }
-        guard let flag = m.value.bool else { throw error("expected true or false", at: m) }
-        return flag
-    }
-
-    /// A string or an array of strings (e.g. include patterns).
-    public mutating func strings(_ key: String) throws(ConfigError) -> [String]? {
+    private mutating func strings(_ key: String) throws(ConfigError) -> [String]? {
         guard let m = member(key) else { return nil }
         if let s = m.value.string { return [s] }
         guard let items = m.value.array else { throw error("expected a string or an array of strings, found \(m.value.kindName)", at: m) }
@@ -99,14 +176,6 @@ public struct SectionReader {
             out.append(s)
         }
         return out
-    }
-
-    /// A command line: a string runs through /bin/sh -c, an array runs as it is.
-    public mutating func commandLine(_ key: String) throws(ConfigError) -> [String] {
-        guard let run = member(key) else { throw error("\"\(key)\" is required") }
-        if let line = run.value.string, !line.isEmpty { return ["/bin/sh", "-c", line] }
-        guard let list = try strings(key), !list.isEmpty else { throw error("expected a command line or a non-empty array", at: run) }
-        return list
     }
 
     /// Call last: any member not read so far, or not declared, is unknown (each is named).

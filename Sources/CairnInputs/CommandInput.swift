@@ -79,16 +79,18 @@ extension CommandInput: InputPlugin {
 
     public static let typeName = "command"
 
-    public static let keys = [
-        SectionKey("name", default: "required"),
-        SectionKey("run", default: "required"),
-        SectionKey("timeout", default: "10"),
-    ]
+    public enum Key {
+        public static let name = SectionKey.string("name")
+        public static let run = SectionKey.commandLine("run")
+        public static let timeout = SectionKey.number("timeout", in: 0.1...3600, default: 10)
+    }
+
+    public static let keys = [Key.name, Key.run, Key.timeout]
 
     public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings {
-        let name = try r.sensorPrefix()
-        let run = try r.commandLine("run")
-        return Settings(name: name, run: run, timeout: try r.number("timeout", in: 0.1...3600) ?? 10)
+        let name = try r.sensorPrefix(Key.name)
+        let run = try r.commandLine(Key.run)
+        return Settings(name: name, run: run, timeout: try r.number(Key.timeout))
     }
 
     public convenience init(settings: Settings, common: InputSettings, context: InputContext) {

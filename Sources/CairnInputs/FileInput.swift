@@ -56,14 +56,16 @@ extension FileInput: InputPlugin {
 
     public static let typeName = "file"
 
-    public static let keys = [
-        SectionKey("name", default: "required"),
-        SectionKey("path", default: "required"),
-    ]
+    public enum Key {
+        public static let name = SectionKey.string("name")
+        public static let path = SectionKey.string("path")
+    }
+
+    public static let keys = [Key.name, Key.path]
 
     public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings {
-        let name = try r.sensorPrefix()
-        return Settings(name: name, path: try r.requiredString("path"))
+        let name = try r.sensorPrefix(Key.name)
+        return Settings(name: name, path: try r.string(Key.path))
     }
 
     public convenience init(settings: Settings, common: InputSettings, context: InputContext) {

@@ -7,14 +7,14 @@ import CairnCore
 public final class HTTPInput: InputPlugin {
     public struct Settings: Equatable {
         /// Sensor id prefix.
-        public var name = "http"
-        public var bind = "127.0.0.1"
-        public var port = 8080
+        public var name = Key.name.stringDefault
+        public var bind = Key.bind.stringDefault
+        public var port = Key.port.integerDefault
         /// Bearer token (required off loopback).
         public var token: String?
-        public var maxBodyBytes = 64 * 1024
+        public var maxBodyBytes = Key.maxBodyBytes.integerDefault
         /// Seconds without a reading after which a sensor seen before counts as failing (0: never).
-        public var staleAfter: Double = 0
+        public var staleAfter = Key.staleAfter.numberDefault
     }
 
     public static let typeName = "http"
@@ -79,33 +79,37 @@ public final class HTTPInput: InputPlugin {
         if !lastError.isEmpty { report.httpErrors.append("\(settings.name): \(lastError)") }
     }
 
-    public static let keys = [
-        SectionKey("name", default: "http"),
-        SectionKey("bind", default: "127.0.0.1"),
-        SectionKey("port", default: "8080"),
-        SectionKey("token", default: "none"),
-        SectionKey("max_body_bytes", default: "65536"),
-        SectionKey("stale_after", default: "0"),
-    ]
+    public enum Key {
+        public static let name = SectionKey.string("name", default: "http")
+        public static let bind = SectionKey.string("bind", default: "127.0.0.1")
+        public static let port = SectionKey.integer("port", in: 1...65_535, default: 8080)
+        public static let token = SectionKey.string("token", .none)
+        public static let maxBodyBytes = SectionKey.integer("max_body_bytes", in: 256...16 * 1024 * 1024, default: 64 * 1024)
+        public static let staleAfter = SectionKey.number("stale_after", in: SectionKey.seconds, default: 0)
+    }
+
+    public static let keys = [Key.name, Key.bind, Key.port, Key.token, Key.maxBodyBytes, Key.staleAfter]
 
     public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings {
         try r.rejectSelection("http", chosenBy: "the client")
         var settings = Settings()
-        if r.member("name") != nil { settings.name = try r.sensorPrefix() }
-        settings.bind = try r.string("bind") ?? "127.0.0.1"
-        guard isIPAddress(settings.bind) else { throw r.error("expected an IPv4 or IPv6 address such as 127.0.0.1 or ::1", at: r.member("bind")!) }
-        settings.port = try r.integer("port", in: 1...65_535) ?? 8080
-        settings.token = try r.string("token")
+        settings.name = try r.sensorPrefix(Key.name)
+        settings.bind = try r.string(Key.bind)
+        guard isIPAddress(settings.bind) else { throw r.error("expected an IPv4 or IPv6 address such as 127.0.0.1 or ::1", at: r.member(Key.bind)!) }
+        settings.port = try r.integer(Key.port)
+        settings.token = try r.optionalString(Key.token)
         if let token = settings.token, token.utf8.count < 16 {
-            throw r.error("must be at least 16 characters", at: r.member("token")!)
+            throw r.error("must be at least 16 characters", at: r.member(Key.token)!)
         }
         // Security by default: a port reachable from the network needs a token.
         if settings.token == nil && !isLoopback(settings.bind) {
-            throw r.error("listening on \(settings.bind) needs a \"token\"; without one, bind to 127.0.0.1 or ::1", at: r.member("bind")!)
+            throw r.error("listening on \(settings.bind) needs a \"token\"; without one, bind to 127.0.0.1 or ::1", at: r.member(Key.bind)!)
         }
-        settings.maxBodyBytes = try r.integer("max_body_bytes", in: 256...16 * 1024 * 1024) ?? 64 * 1024
-        if common.interval != nil { throw r.error("an http input has no interval: readings arrive when they are posted", at: r.member("interval")!) }
-        settings.staleAfter = try r.number("stale_after", in: 0...31_536_000) ?? 0
+        settings.maxBodyBytes = try r.integer(Key.maxBodyBytes)
+        if common.interval != nil {
+            throw r.error("an http input has no interval: readings arrive when they are posted", at: r.member(InputSettings.Key.interval)!)
+        }
+        settings.staleAfter = try r.number(Key.staleAfter)
         return settings
     }
 

@@ -7,10 +7,10 @@ public struct InputSettings: Equatable {
     /// Seconds between reads; nil: the agent's `interval` (pushed inputs have none).
     public var interval: Double?
     /// Unit given to readings that do not carry their own.
-    public var unit: String = ""
+    public var unit = Key.unit.stringDefault
     /// Sensor-id patterns (`*` wildcards) to keep, and to drop; empty include keeps all.
-    public var include: [String] = []
-    public var exclude: [String] = []
+    public var include = Key.include.stringsDefault
+    public var exclude = Key.exclude.stringsDefault
     public var position = SourcePosition()
     /// The type's own settings.
     public var options: InputOptions
@@ -51,13 +51,15 @@ public struct InputSettings: Equatable {
     public func plan(southbound: String?) -> String? { options.plan(southbound: southbound) }
 
     /// What every input may hold, whatever its type.
-    public static let commonKeys = [
-        SectionKey("type", default: "required"),
-        SectionKey("interval", default: "the agent's interval"),
-        SectionKey("unit", default: "none"),
-        SectionKey("include", default: "all sensors"),
-        SectionKey("exclude", default: "none"),
-    ]
+    public enum Key {
+        public static let type = SectionKey.string("type")
+        public static let interval = SectionKey.number("interval", in: 0.01...86_400, .described("the agent's interval"))
+        public static let unit = SectionKey.string("unit", default: "", shown: "none")
+        public static let include = SectionKey.strings("include", default: [], shown: "all sensors")
+        public static let exclude = SectionKey.strings("exclude", default: [], shown: "none")
+    }
+
+    public static let commonKeys = [Key.type, Key.interval, Key.unit, Key.include, Key.exclude]
 
     /// Reads the section, input by input: every input in error is named (the
     /// first error thrown carries the others); errors carry `source`, line and column.
@@ -80,16 +82,16 @@ public struct InputSettings: Equatable {
                       taken: inout [String: Int]) throws(ConfigError) -> InputSettings {
         var r = try SectionReader(item, what: "input \(index + 1)", source: source, at: member, path: JSONPath.element(path, index))
         r.declare(commonKeys)
-        let typeName = try r.requiredString("type")
+        let typeName = try r.string(Key.type)
         guard let type = InputRegistry.type(named: typeName) else {
-            throw r.error("unknown type \"\(typeName)\" (expected \(InputRegistry.names))", at: r.member("type")!)
+            throw r.error("unknown type \"\(typeName)\" (expected \(InputRegistry.names))", at: r.member(Key.type)!)
         }
         r.declare(type.keys)
-        var common = InputSettings(type: typeName, interval: try r.number("interval", in: 0.01...86_400), options: InputOptions(typeName: ""))
+        var common = InputSettings(type: typeName, interval: try r.optionalNumber(Key.interval), options: InputOptions(typeName: ""))
         common.position = r.position
-        common.unit = try r.string("unit") ?? ""
-        common.include = try r.strings("include") ?? []
-        common.exclude = try r.strings("exclude") ?? []
+        common.unit = try r.string(Key.unit)
+        common.include = try r.strings(Key.include)
+        common.exclude = try r.strings(Key.exclude)
         common.options = try type.read(&r, common)
         try r.rejectUnknown()
         if let key = common.options.exclusive {
@@ -103,24 +105,24 @@ public struct InputSettings: Equatable {
 /// Checks the input types share.
 extension SectionReader {
     /// A string member that names sensors: no MQTT wildcards, spaces or control characters.
-    public mutating func wildcardFree(_ key: String, required: Bool = true) throws(ConfigError) -> String? {
-        guard let text = required ? try requiredString(key) : try string(key) else { return nil }
+    public mutating func wildcardFree(_ key: SectionKey) throws(ConfigError) -> String {
+        let text = try string(key)
         for byte in text.utf8 where byte == UInt8(ascii: "+") || byte == UInt8(ascii: "#") || byte <= 0x20 {
             throw error("must not contain '+', '#' or spaces", at: member(key)!)
         }
         return text
     }
 
-    /// `name`: the sensor id prefix, topic-safe except for inner '/'.
-    public mutating func sensorPrefix() throws(ConfigError) -> String {
-        let name = try wildcardFree("name")!
-        guard !name.hasPrefix("/"), !name.hasSuffix("/") else { throw error("must not begin or end with '/'", at: member("name")!) }
+    /// A sensor id prefix (`name`): topic-safe except for inner '/'.
+    public mutating func sensorPrefix(_ key: SectionKey) throws(ConfigError) -> String {
+        let name = try wildcardFree(key)
+        guard !name.hasPrefix("/"), !name.hasSuffix("/") else { throw error("must not begin or end with '/'", at: member(key)!) }
         return name
     }
 
     /// Pushed inputs: readings are chosen by the device or the mapping, not by include/exclude.
     mutating func rejectSelection(_ type: String, chosenBy: String) throws(ConfigError) {
-        if let selection = member("include") ?? member("exclude") {
+        if let selection = member(InputSettings.Key.include) ?? member(InputSettings.Key.exclude) {
             throw error("not for \(type) inputs: their readings are chosen by \(chosenBy)", at: selection)
         }
     }

@@ -8,11 +8,11 @@ public final class MQTTInput: InputPlugin {
         /// The subscription filter, the sensor id template, the JSON fields
         /// (dotted paths; empty: every numeric member) and per-field units.
         public var topic: String
-        public var sensor = "mqtt/{topic}"
-        public var fields: [String] = []
+        public var sensor = Key.sensor.stringDefault
+        public var fields = Key.fields.stringsDefault
         public var units: [String: String] = [:]
         /// Seconds without a reading after which a sensor seen before counts as failing (0: never).
-        public var staleAfter: Double = 0
+        public var staleAfter = Key.staleAfter.numberDefault
     }
 
     public static let typeName = "mqtt"
@@ -65,31 +65,33 @@ public final class MQTTInput: InputPlugin {
 
     public func nextDeadline(nowMonotonic: Int64) -> Int64 { silence.nextDeadline }
 
-    public static let keys = [
-        SectionKey("topic", default: "required"),
-        SectionKey("sensor", default: "mqtt/{topic}"),
-        SectionKey("fields", default: "every top-level number"),
-        SectionKey("units", default: "none"),
-        SectionKey("stale_after", default: "0"),
-    ]
+    public enum Key {
+        public static let topic = SectionKey.string("topic")
+        public static let sensor = SectionKey.string("sensor", default: "mqtt/{topic}")
+        public static let fields = SectionKey.strings("fields", default: [], shown: "every top-level number")
+        public static let units = SectionKey.other("units", "object", .none)
+        public static let staleAfter = SectionKey.number("stale_after", in: SectionKey.seconds, default: 0)
+    }
+
+    public static let keys = [Key.topic, Key.sensor, Key.fields, Key.units, Key.staleAfter]
 
     public static func settings(_ r: inout SectionReader, common: InputSettings) throws(ConfigError) -> Settings {
         try r.rejectSelection("mqtt", chosenBy: "topic and fields")
-        var settings = Settings(topic: try r.requiredString("topic"))
+        var settings = Settings(topic: try r.string(Key.topic))
         guard Topic.isValidFilter(settings.topic) else {
-            throw r.error("not a valid MQTT topic filter ('+' and '#' must be whole levels, '#' last)", at: r.member("topic")!)
+            throw r.error("not a valid MQTT topic filter ('+' and '#' must be whole levels, '#' last)", at: r.member(Key.topic)!)
         }
-        if let sensor = try r.wildcardFree("sensor", required: false) { settings.sensor = sensor }
-        settings.fields = try r.strings("fields") ?? []
-        if let units = r.member("units") {
+        settings.sensor = try r.wildcardFree(Key.sensor)
+        settings.fields = try r.strings(Key.fields)
+        if let units = r.member(Key.units) {
             guard let members = units.value.members else { throw r.error("expected an object of field: unit", at: units) }
             for member in members {
                 guard let unit = member.value.string else { throw r.error("the unit of \"\(member.key)\" must be a string", at: member) }
                 settings.units[member.key] = unit
             }
         }
-        if common.interval != nil { throw r.error("an mqtt input has no interval: devices publish when they do", at: r.member("interval")!) }
-        settings.staleAfter = try r.number("stale_after", in: 0...31_536_000) ?? 0
+        if common.interval != nil { throw r.error("an mqtt input has no interval: devices publish when they do", at: r.member(InputSettings.Key.interval)!) }
+        settings.staleAfter = try r.number(Key.staleAfter)
         return settings
     }
 

@@ -12,10 +12,12 @@ public struct PipelineSettings: Equatable {
     }
 
     /// What a pipeline holds.
-    public static let keys = [
-        SectionKey("match", default: "required"),
-        SectionKey("stages", default: "required"),
-    ]
+    public enum Key {
+        public static let match = SectionKey.string("match")
+        public static let stages = SectionKey.other("stages", "array", .required)
+    }
+
+    public static let keys = [Key.match, Key.stages]
 
     /// The members of a pipeline and of each stage type, for docs/config.md.
     public static var sectionKeys: [SectionKeys] {
@@ -32,11 +34,11 @@ public struct PipelineSettings: Equatable {
             errors.record { () throws(ConfigError) in
                 var r = try SectionReader(item, what: "pipeline \(index + 1)", source: source, at: member, path: JSONPath.element(path, index))
                 r.declare(keys)
-                let match = try r.requiredString("match")
-                guard let stagesMember = r.member("stages") else { throw r.error("\"stages\" is required") }
+                let match = try r.string(Key.match)
+                guard let stagesMember = r.member(Key.stages) else { throw r.error("\"stages\" is required") }
                 var stages: [StageSettings] = []
                 var stageErrors = ConfigErrors()
-                let stagesPath = r.memberPath("stages")
+                let stagesPath = r.memberPath(Key.stages.name)
                 for (stageIndex, stage) in try SectionReader.items(stagesMember, source: source, path: stagesPath).enumerated() {
                     stageErrors.record { () throws(ConfigError) in
                         var s = try SectionReader(stage, what: "pipeline \(index + 1) (\"\(match)\") stage \(stageIndex + 1)",
@@ -87,65 +89,71 @@ public enum StageSettings: Equatable {
         }
     }
 
+    /// The members of the stage types, each declared once.
+    public enum Key {
+        public static let type = SectionKey.string("type")
+        public static let factor = SectionKey.number("factor", in: SectionKey.anyNumber, default: 1)
+        public static let offset = SectionKey.number("offset", in: SectionKey.anyNumber, default: 0)
+        public static let min = SectionKey.number("min", in: SectionKey.anyNumber, .none)
+        public static let max = SectionKey.number("max", in: SectionKey.anyNumber, .none)
+        public static let action = SectionKey.choice("action", ["drop", "clamp", "flag"], default: "drop")
+        public static let absolute = SectionKey.number("absolute", in: 0...Double.greatestFiniteMagnitude, default: 0)
+        public static let percent = SectionKey.number("percent", in: 0...1000, default: 0)
+        public static let heartbeat = SectionKey.number("heartbeat", in: SectionKey.seconds, default: 0)
+        public static let period = SectionKey.number("period", in: 0.001...SectionKey.seconds.upperBound)
+        public static let length = SectionKey.number("length", in: 0.001...SectionKey.seconds.upperBound)
+        public static let functions = SectionKey.strings("functions", default: AggregateFunctions.ordered.map { $0.name })
+        public static let maxRate = SectionKey.number("max_rate", in: 0...Double.greatestFiniteMagnitude)
+        public static let confirmations = SectionKey.integer("confirmations", in: 1...1000, default: 3)
+    }
+
     /// Each stage type's members (`type` included), in the order docs/config.md lists them.
     public static let keys = [
-        SectionKeys("scale", [SectionKey("type", default: "required"), SectionKey("factor", default: "1"), SectionKey("offset", default: "0")]),
-        SectionKeys("range", [SectionKey("type", default: "required"), SectionKey("min", default: "none"), SectionKey("max", default: "none"),
-                              SectionKey("action", default: "drop")]),
-        SectionKeys("deadband", [SectionKey("type", default: "required"), SectionKey("absolute", default: "0"), SectionKey("percent", default: "0"),
-                                 SectionKey("heartbeat", default: "0")]),
-        SectionKeys("rate_limit", [SectionKey("type", default: "required"), SectionKey("period", default: "required")]),
-        SectionKeys("window", [SectionKey("type", default: "required"), SectionKey("length", default: "required"),
-                               SectionKey("functions", default: "min, max, mean, count, last")]),
-        SectionKeys("spike", [SectionKey("type", default: "required"), SectionKey("max_rate", default: "required"),
-                              SectionKey("confirmations", default: "3")]),
+        SectionKeys("scale", [Key.type, Key.factor, Key.offset]),
+        SectionKeys("range", [Key.type, Key.min, Key.max, Key.action]),
+        SectionKeys("deadband", [Key.type, Key.absolute, Key.percent, Key.heartbeat]),
+        SectionKeys("rate_limit", [Key.type, Key.period]),
+        SectionKeys("window", [Key.type, Key.length, Key.functions]),
+        SectionKeys("spike", [Key.type, Key.maxRate, Key.confirmations]),
     ]
 
     static func parse(_ r: inout SectionReader) throws(ConfigError) -> StageSettings {
-        let any = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
-        r.declare([SectionKey("type", default: "required")])
-        let type = try r.requiredString("type")
+        r.declare([Key.type])
+        let type = try r.string(Key.type)
         // "downsample" is the older name of rate_limit.
         if let declared = keys.first(where: { $0.title == (type == "downsample" ? "rate_limit" : type) }) { r.declare(declared.keys) }
         switch type {
         case "scale":
-            let factor = try r.number("factor", in: any) ?? 1
-            let offset = try r.number("offset", in: any) ?? 0
-            return .scale(factor: factor, offset: offset)
+            return .scale(factor: try r.number(Key.factor), offset: try r.number(Key.offset))
         case "range":
-            let minimum = try r.number("min", in: any)
-            let maximum = try r.number("max", in: any)
+            let minimum = try r.optionalNumber(Key.min)
+            let maximum = try r.optionalNumber(Key.max)
             guard minimum != nil || maximum != nil else { throw r.error("needs \"min\", \"max\" or both") }
             if let minimum, let maximum, minimum > maximum { throw r.error("\"min\" is greater than \"max\"") }
-            let name = try r.string("action") ?? "drop"
-            guard let action = RangeCheck.Action(name: name) else {
-                throw r.error("expected \"drop\", \"clamp\" or \"flag\"", at: r.member("action")!)
-            }
+            let action = try r.choice(Key.action, RangeCheck.Action.init(name:))
             return .range(minimum: minimum, maximum: maximum, action: action)
         case "deadband":
-            let absolute = try r.number("absolute", in: 0...Double.greatestFiniteMagnitude) ?? 0
-            let percent = try r.number("percent", in: 0...1000) ?? 0
+            let absolute = try r.number(Key.absolute)
+            let percent = try r.number(Key.percent)
             guard absolute > 0 || percent > 0 else { throw r.error("needs \"absolute\" or \"percent\" greater than 0") }
-            return .deadband(absolute: absolute, percent: percent, heartbeat: try r.number("heartbeat", in: 0...31_536_000) ?? 0)
+            return .deadband(absolute: absolute, percent: percent, heartbeat: try r.number(Key.heartbeat))
         case "rate_limit", "downsample":
-            guard let period = try r.number("period", in: 0.001...31_536_000) else { throw r.error("\"period\" is required") }
-            return .rateLimit(period: period)
+            return .rateLimit(period: try r.number(Key.period))
         case "window":
-            guard let length = try r.number("length", in: 0.001...31_536_000) else { throw r.error("\"length\" is required") }
+            let length = try r.number(Key.length)
             var functions: AggregateFunctions = []
-            for name in try r.strings("functions") ?? AggregateFunctions.ordered.map({ $0.name }) {
+            for name in try r.strings(Key.functions) {
                 guard let function = AggregateFunctions.named(name) else {
-                    throw r.error("unknown function \"\(name)\" (expected min, max, mean, count or last)", at: r.member("functions")!)
+                    throw r.error("unknown function \"\(name)\" (expected min, max, mean, count or last)", at: r.member(Key.functions)!)
                 }
                 functions.insert(function)
             }
-            guard !functions.isEmpty else { throw r.error("needs at least one function", at: r.member("functions")!) }
+            guard !functions.isEmpty else { throw r.error("needs at least one function", at: r.member(Key.functions)!) }
             return .window(length: length, functions: functions)
         case "spike":
-            guard let rate = try r.number("max_rate", in: 0...Double.greatestFiniteMagnitude) else { throw r.error("\"max_rate\" is required") }
-            return .spike(maxRate: rate, confirmations: try r.integer("confirmations", in: 1...1000) ?? 3)
+            return .spike(maxRate: try r.number(Key.maxRate), confirmations: try r.integer(Key.confirmations))
         default:
-            throw r.error("unknown type \"\(type)\" (expected scale, range, deadband, rate_limit, window or spike)", at: r.member("type")!)
+            throw r.error("unknown type \"\(type)\" (expected scale, range, deadband, rate_limit, window or spike)", at: r.member(Key.type)!)
         }
     }
 }

@@ -14,7 +14,7 @@ public struct RuleSettings: Equatable {
     public var threshold: Double
     public var clear: Double?
     /// Seconds the breach must last before the alarm is raised.
-    public var duration: Double = 0
+    public var duration = Key.duration.numberDefault
     public var severity: AlarmSeverity = .warning
     public var actions: [ActionSettings] = []
 
@@ -32,16 +32,18 @@ public struct RuleSettings: Equatable {
     }
 
     /// What a rule holds.
-    public static let keys = [
-        SectionKey("name", default: "required"),
-        SectionKey("match", default: "required"),
-        SectionKey("above", default: "one of above and below"),
-        SectionKey("below", default: "one of above and below"),
-        SectionKey("clear", default: "the threshold"),
-        SectionKey("duration", default: "0"),
-        SectionKey("severity", default: "warning"),
-        SectionKey("actions", default: "none"),
-    ]
+    public enum Key {
+        public static let name = SectionKey.string("name")
+        public static let match = SectionKey.string("match")
+        public static let above = SectionKey.number("above", in: SectionKey.anyNumber, .described("one of above and below"))
+        public static let below = SectionKey.number("below", in: SectionKey.anyNumber, .described("one of above and below"))
+        public static let clear = SectionKey.number("clear", in: SectionKey.anyNumber, .described("the threshold"))
+        public static let duration = SectionKey.number("duration", in: SectionKey.seconds, default: 0)
+        public static let severity = SectionKey.choice("severity", ["info", "warning", "critical"], default: "warning")
+        public static let actions = SectionKey.other("actions", "array", .none)
+    }
+
+    public static let keys = [Key.name, Key.match, Key.above, Key.below, Key.clear, Key.duration, Key.severity, Key.actions]
 
     /// The members of a rule and of each kind of action, for docs/config.md.
     public static var sectionKeys: [SectionKeys] {
@@ -68,31 +70,25 @@ public struct RuleSettings: Equatable {
     /// One rule of the section; `names` holds the names of the rules before it.
     static func parse(_ item: JSONValue, index: Int, of member: JSONMember, source: String, path: String,
                       names: inout Set<String>) throws(ConfigError) -> RuleSettings {
-        let any = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
         var r = try SectionReader(item, what: "rule \(index + 1)", source: source, at: member, path: JSONPath.element(path, index))
         r.declare(keys)
-        let name = try r.requiredString("name")
-        guard names.insert(name).inserted else { throw r.error("another rule is already named \"\(name)\"", at: r.member("name")!) }
-        let match = try r.requiredString("match")
-        let above = try r.number("above", in: any)
-        let below = try r.number("below", in: any)
+        let name = try r.string(Key.name)
+        guard names.insert(name).inserted else { throw r.error("another rule is already named \"\(name)\"", at: r.member(Key.name)!) }
+        let match = try r.string(Key.match)
+        let above = try r.optionalNumber(Key.above)
+        let below = try r.optionalNumber(Key.below)
         guard (above == nil) != (below == nil) else { throw r.error("needs exactly one of \"above\" and \"below\"") }
         var rule = RuleSettings(name: name, match: match, above: above != nil, threshold: above ?? below!)
-        if let clear = try r.number("clear", in: any) {
-            if rule.above && clear > rule.threshold { throw r.error("must not be above the threshold of an \"above\" rule", at: r.member("clear")!) }
-            if !rule.above && clear < rule.threshold { throw r.error("must not be below the threshold of a \"below\" rule", at: r.member("clear")!) }
+        if let clear = try r.optionalNumber(Key.clear) {
+            if rule.above && clear > rule.threshold { throw r.error("must not be above the threshold of an \"above\" rule", at: r.member(Key.clear)!) }
+            if !rule.above && clear < rule.threshold { throw r.error("must not be below the threshold of a \"below\" rule", at: r.member(Key.clear)!) }
             rule.clear = clear
         }
-        rule.duration = try r.number("duration", in: 0...31_536_000) ?? 0
-        if let name = try r.string("severity") {
-            guard let severity = AlarmSeverity(rawValue: name) else {
-                throw r.error("expected \"info\", \"warning\" or \"critical\"", at: r.member("severity")!)
-            }
-            rule.severity = severity
-        }
+        rule.duration = try r.number(Key.duration)
+        rule.severity = try r.choice(Key.severity, AlarmSeverity.init(rawValue:))
         var actionErrors = ConfigErrors()
-        if let actions = r.member("actions") {
-            let actionsPath = r.memberPath("actions")
+        if let actions = r.member(Key.actions) {
+            let actionsPath = r.memberPath(Key.actions.name)
             for (actionIndex, action) in try SectionReader.items(actions, source: source, path: actionsPath).enumerated() {
                 actionErrors.record { () throws(ConfigError) in
                     var a = try SectionReader(action, what: "rule \"\(name)\" action \(actionIndex + 1)", source: source, at: actions,
@@ -127,13 +123,13 @@ public struct ActionSettings: Equatable {
     public var kind: Kind = .command
     public var run: [String]
     public var on: When = .raised
-    public var timeout: Double = 10
+    public var timeout = Key.timeout.numberDefault
     /// publish: topic, payload template ({rule} {sensor} {state} {value} {threshold}
     /// {severity}; nil: the alarm as a JSON object), QoS and retain.
     public var topic: String = ""
     public var payload: String?
-    public var qos: Int = 1
-    public var retain: Bool = false
+    public var qos = Key.qos.integerDefault
+    public var retain = Key.retain.booleanDefault
     public var position = SourcePosition()
 
     public init(run: [String]) {
@@ -151,52 +147,46 @@ public struct ActionSettings: Equatable {
         on == .both || (on == .raised) == raised
     }
 
+    /// The members of the kinds of action, each declared once.
+    public enum Key {
+        public static let type = SectionKey.string("type", default: "command")
+        public static let on = SectionKey.choice("on", ["raised", "cleared", "both"], default: "raised")
+        public static let run = SectionKey.commandLine("run")
+        public static let timeout = SectionKey.number("timeout", in: 0.1...3600, default: 10)
+        public static let topic = SectionKey.string("topic")
+        public static let payload = SectionKey.string("payload", .described("the alarm as a JSON object"), empty: true)
+        public static let qos = SectionKey.integer("qos", in: 0...2, default: 1)
+        public static let retain = SectionKey.boolean("retain", default: false)
+    }
+
     /// The members of each kind of action (`type` and `on` in both).
-    public static let commandKeys = [
-        SectionKey("type", default: "command"),
-        SectionKey("run", default: "required"),
-        SectionKey("on", default: "raised"),
-        SectionKey("timeout", default: "10"),
-    ]
-    public static let publishKeys = [
-        SectionKey("type", default: "command"),
-        SectionKey("topic", default: "required"),
-        SectionKey("payload", default: "the alarm as a JSON object"),
-        SectionKey("qos", default: "1"),
-        SectionKey("retain", default: "false"),
-        SectionKey("on", default: "raised"),
-    ]
+    public static let commandKeys = [Key.type, Key.run, Key.on, Key.timeout]
+    public static let publishKeys = [Key.type, Key.topic, Key.payload, Key.qos, Key.retain, Key.on]
 
     static func parse(_ r: inout SectionReader) throws(ConfigError) -> ActionSettings {
-        r.declare([SectionKey("type", default: "command"), SectionKey("on", default: "raised")])
+        r.declare([Key.type, Key.on])
         var action = try parseWhat(&r)
         action.position = r.position
-        if let on = try r.string("on") {
-            guard let when = When(rawValue: on) else { throw r.error("expected \"raised\", \"cleared\" or \"both\"", at: r.member("on")!) }
-            action.on = when
-        }
+        action.on = try r.choice(Key.on, When.init(rawValue:))
         return action
     }
 
     private static func parseWhat(_ r: inout SectionReader) throws(ConfigError) -> ActionSettings {
-        let type = try r.string("type") ?? "command"
+        let type = try r.string(Key.type)
         guard let kind = Kind(rawValue: type) else {
-            throw r.error("unknown action type \"\(type)\" (expected command or publish)", at: r.member("type")!)
+            throw r.error("unknown action type \"\(type)\" (expected command or publish)", at: r.member(Key.type)!)
         }
         r.declare(kind == .publish ? publishKeys : commandKeys)
         if kind == .publish {
-            var action = ActionSettings(publish: try r.requiredString("topic"))
-            guard Topic.isValidName(action.topic) else { throw r.error("not a valid topic to publish to", at: r.member("topic")!) }
-            if let payload = r.member("payload") {
-                guard let text = payload.value.string else { throw r.error("expected a string, found \(payload.value.kindName)", at: payload) }
-                action.payload = text
-            }
-            action.qos = try r.integer("qos", in: 0...2) ?? 1
-            action.retain = try r.boolean("retain") ?? false
+            var action = ActionSettings(publish: try r.string(Key.topic))
+            guard Topic.isValidName(action.topic) else { throw r.error("not a valid topic to publish to", at: r.member(Key.topic)!) }
+            action.payload = try r.optionalString(Key.payload)
+            action.qos = try r.integer(Key.qos)
+            action.retain = try r.boolean(Key.retain)
             return action
         }
-        var action = ActionSettings(run: try r.commandLine("run"))
-        action.timeout = try r.number("timeout", in: 0.1...3600) ?? 10
+        var action = ActionSettings(run: try r.commandLine(Key.run))
+        action.timeout = try r.number(Key.timeout)
         return action
     }
 }

@@ -52,7 +52,7 @@ import CairnCore
         #expect(unknown.isEmpty, "docs/config.md names settings the code does not know: \(unknown.sorted())")
     }
 
-    @Test func everySectionMemberIsDocumentedWithItsDefault() throws {
+    @Test func everySectionMemberIsDocumentedWithItsDefaultAndRange() throws {
         let tables = try Self.tables()
         for group in OptionTable.sectionKeys {
             guard let rows = tables[group.title] else {
@@ -65,6 +65,11 @@ import CairnCore
                     continue
                 }
                 #expect(row["Default"] == key.defaultText, "\(group.title): \(key.name): the default in the code is \(key.defaultText)")
+                // A range or a list of choices the key checks opens the "Allowed values" cell (more may follow after ';' or ',').
+                if let allowed = key.allowedText, let cell = row["Allowed values"] {
+                    #expect(cell == allowed || cell.hasPrefix(allowed + ";") || cell.hasPrefix(allowed + ","),
+                            "\(group.title): \(key.name): the code allows \(allowed), the doc says \(cell)")
+                }
             }
             let unknown = Set(rows.keys).subtracting(group.keys.map { $0.name })
             #expect(unknown.isEmpty, "docs/config.md, \(group.title): members the code does not know: \(unknown.sorted())")
