@@ -20,7 +20,9 @@ let package = Package(
         .target(name: "CairnCore", dependencies: ["CSystem"]),
         // One wrapper per C library that more than one layer uses: libmosquitto (uplink and the LAN broker).
         .target(name: "CairnMQTT", dependencies: ["CairnCore", "CMosquitto"]),
-        .target(name: "CairnInputs", dependencies: ["CairnCore", "CairnMQTT", "CMicroHTTPD"]),
+        // The one libmicrohttpd wrapper, with its router, limits and token check: HTTP ingest and status serve through it.
+        .target(name: "CairnHTTP", dependencies: ["CairnCore", "CMicroHTTPD"]),
+        .target(name: "CairnInputs", dependencies: ["CairnCore", "CairnMQTT", "CairnHTTP"]),
         .target(name: "CairnPipeline", dependencies: ["CairnCore"]),
         .target(name: "CairnQueue", dependencies: ["CairnCore", "CSQLite"]),
         .target(name: "CairnUplink", dependencies: ["CairnCore", "CairnQueue", "CairnMQTT", "CZlib"]),
@@ -30,7 +32,7 @@ let package = Package(
         // The one libcrypto wrapper: Ed25519 keys, signatures, signed desired documents.
         .target(name: "CairnCrypto", dependencies: ["CairnCore", "CCrypto"]),
         .target(name: "CairnRuntime", dependencies: [
-            "CairnCore", "CairnMQTT", "CairnInputs", "CairnPipeline", "CairnQueue", "CairnUplink", "CairnControl", "CairnStatus",
+            "CairnCore", "CairnMQTT", "CairnHTTP", "CairnInputs", "CairnPipeline", "CairnQueue", "CairnUplink", "CairnControl", "CairnStatus",
             "CairnCrypto",
         ]),
         .executableTarget(name: "cairn", dependencies: ["CairnRuntime"]),
@@ -48,12 +50,13 @@ let package = Package(
         .target(name: "CairnTestSupport", dependencies: ["CZlib"], path: "Tests/Support"),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
         .testTarget(name: "CairnCryptoTests", dependencies: ["CairnCrypto", "CairnTestSupport"]),
+        .testTarget(name: "CairnHTTPTests", dependencies: ["CairnHTTP", "CairnTestSupport"]),
         .testTarget(name: "CairnInputsTests", dependencies: ["CairnInputs", "CairnTestSupport"]),
         .testTarget(name: "CairnPipelineTests", dependencies: ["CairnPipeline"]),
         .testTarget(name: "CairnQueueTests", dependencies: ["CairnQueue", "CairnTestSupport"]),
         .testTarget(name: "CairnUplinkTests", dependencies: ["CairnUplink", "CairnTestSupport"]),
         .testTarget(name: "CairnControlTests", dependencies: ["CairnControl", "CairnTestSupport", "CairnFuzzTargets"]),
-        .testTarget(name: "CairnRuntimeTests", dependencies: ["CairnRuntime", "CairnTestSupport"]),
+        .testTarget(name: "CairnRuntimeTests", dependencies: ["CairnRuntime", "CairnHTTP", "CairnTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["cairn", "CairnTestSupport"], exclude: ["python"]),
     ],
     swiftLanguageModes: [.v5]

@@ -183,8 +183,20 @@ int cairn_httpd_port(struct cairn_httpd *server) {
     return info ? (int)info->port : -1;
 }
 
+static unsigned int open_connections(struct cairn_httpd *server) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return info ? info->num_connections : 0;
+}
+
 int cairn_httpd_run(struct cairn_httpd *server) {
-    return MHD_run(server->daemon) == MHD_YES ? 0 : -1;
+    unsigned int before = open_connections(server);
+    if (MHD_run(server->daemon) != MHD_YES) return -1;
+    // At the connection limit MHD takes its listening socket out of the epoll set, and puts
+    // it back only at the start of a later run. When this run closed a connection, run once
+    // more (it does not block): a connection waiting in the listen backlog is taken up now,
+    // not at the next unrelated wake-up (which, with nothing else going on, may never come).
+    if (open_connections(server) < before) return MHD_run(server->daemon) == MHD_YES ? 0 : -1;
+    return 0;
 }
 
 int64_t cairn_httpd_timeout_ms(struct cairn_httpd *server) {

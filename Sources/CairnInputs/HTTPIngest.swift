@@ -1,4 +1,5 @@
 import CairnCore
+import CairnHTTP
 
 /// The HTTP ingest endpoint: `POST /readings` with one reading, an array of
 /// them, or `{"readings": [...]}`:
@@ -8,7 +9,8 @@ import CairnCore
 /// `time` (ms since the epoch) is optional; the arrival time is used without it.
 /// Sensor ids get the input's name as prefix ("http/pump1/pressure"). A request
 /// is taken whole or not at all, and every refusal is a 4xx with a JSON body
-/// saying what is wrong and where. The socket is an `HTTPListeners.Listener`'s.
+/// saying what is wrong and where. Routing (404/405) and the token (401) are
+/// CairnHTTP's `Router` and `TokenCheck`; the socket is an `HTTPListeners.Listener`'s.
 public final class HTTPIngest {
     public struct Counters: Equatable {
         public var requestsAccepted: Int64 = 0
@@ -22,7 +24,8 @@ public final class HTTPIngest {
     public static let maxReadingsPerRequest = 10_000
 
     public let name: String
-    private let token: String?
+    /// `POST /readings` behind the token check, answered by `accept`.
+    private var router = Router()
     private let unit: String
     /// The largest body accepted (the listener enforces it while this ingest serves it).
     public let maxBodyBytes: Int
@@ -33,10 +36,11 @@ public final class HTTPIngest {
     /// `staleAfter`: ms without a reading after which a sensor seen here counts as failing (0: never).
     public init(name: String, token: String?, maxBodyBytes: Int, unit: String = "", staleAfter: Int64 = 0) {
         self.name = name
-        self.token = token
         self.unit = unit
         self.maxBodyBytes = maxBodyBytes
         silence = SilenceWatch(limit: staleAfter)
+        // unowned(unsafe): the router is this ingest's own, so it never outlives it.
+        router.on("POST", HTTPIngest.path, Handler { [unowned(unsafe) self] in self.accept($0) }.requiringToken(token))
     }
 
     /// When a silent sensor is next due to be reported.
@@ -65,18 +69,11 @@ public final class HTTPIngest {
     }
 
     private func answer(_ request: HTTPRequest) -> HTTPResponse {
-        guard request.path == HTTPIngest.path else { return HTTPIngest.error(404, "no such resource; POST readings to \(HTTPIngest.path)") }
-        guard request.method == "POST" else {
-            var response = HTTPIngest.error(405, "use POST")
-            response.headers.append(("Allow", "POST"))
-            return response
-        }
-        // Checked before the body is looked at: without the token, nothing about the request is parsed.
-        if let token, !HTTPIngest.bearer(request.authorization, equals: token) {
-            var response = HTTPIngest.error(401, "missing or wrong bearer token")
-            response.headers.append(("WWW-Authenticate", "Bearer realm=\"cairn\""))
-            return response
-        }
+        HTTPServer.answer(request) { router.respond(to: $0) }
+    }
+
+    /// An authenticated `POST /readings`.
+    private func accept(_ request: HTTPRequest) -> HTTPResponse {
         guard !request.bodyTooLarge else { return HTTPIngest.error(413, "body larger than the limit") }
         if let type = request.contentType, Text.slug(type) != "application_json", !Text.slug(type).hasPrefix("application_json_") {
             return HTTPIngest.error(415, "expected Content-Type application/json, not \(type)")
@@ -160,22 +157,5 @@ public final class HTTPIngest {
     /// 2020-01-01T00:00:00Z: anything earlier is a device without a clock.
     static let earliestTime: Int64 = 1_577_836_800_000
 
-    static func error(_ status: Int, _ message: String) -> HTTPResponse {
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.key("error"); writer.string(message)
-        writer.endObject()
-        return HTTPResponse(status: status, body: writer.text + "\n")
-    }
-
-    /// "Bearer <token>", compared in constant time so the answer's timing says nothing about the token.
-    static func bearer(_ header: String?, equals token: String) -> Bool {
-        guard let header, header.hasPrefix("Bearer ") else { return false }
-        let given = Array(header.utf8.dropFirst(7)), wanted = Array(token.utf8)
-        var difference = UInt8(given.count == wanted.count ? 0 : 1)
-        for index in 0..<wanted.count {
-            difference |= wanted[index] ^ (index < given.count ? given[index] : 0)
-        }
-        return difference == 0
-    }
+    static func error(_ status: Int, _ message: String) -> HTTPResponse { .error(status, message) }
 }

@@ -1,5 +1,6 @@
 import CSystem
 import CairnCore
+import CairnHTTP
 
 /// `{"type": "http", "bind": "127.0.0.1", "port": 8080, "token": "…", "max_body_bytes": 65536, "name": "http"}`:
 /// readings POSTed to a local endpoint (see `HTTPIngest`). A port that cannot

@@ -1,4 +1,5 @@
 import CairnCore
+import CairnHTTP
 
 /// The agent's listening HTTP sockets by address. An endpoint reconfigured on
 /// the same address (a new token, body limit or name) keeps its socket: the
@@ -18,8 +19,8 @@ public final class HTTPListeners {
         fileprivate init(bind: String, port: Int, maxBodyBytes: Int) throws(HTTPServerError) {
             self.bind = bind
             self.port = port
-            server = try HTTPServer(address: bind, port: port, maxBodyBytes: maxBodyBytes) { [unowned(unsafe) self] request in
-                self.ingest?.respond(to: request) ?? HTTPIngest.error(503, "not serving")
+            server = try HTTPServer(address: bind, port: port, limits: HTTPLimits(maxBodyBytes: maxBodyBytes)) { [unowned(unsafe) self] request in
+                self.ingest?.respond(to: request) ?? HTTPResponse.error(503, "not serving")
             }
         }
 

@@ -1,5 +1,6 @@
 import Testing
 import CairnCore
+import CairnHTTP
 @testable import CairnInputs
 
 /// The ingest endpoint's decisions, called directly; HTTPServerTests and the

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CairnControl
 import CairnCore
+import CairnHTTP
 import CairnInputs
 import CairnTestSupport
 @testable import CairnRuntime
@@ -104,7 +105,7 @@ import CairnTestSupport
     @Test func aRefusedChangeLeavesTheRunningInputsAsTheyWere() throws {
         let dir = TemporaryDirectory()
         let port = freeLoopbackPort()
-        let squatter = try HTTPServer(address: "127.0.0.1", port: 0, maxBodyBytes: 16) { _ in HTTPResponse(status: 200, body: "") }
+        let squatter = try HTTPServer(address: "127.0.0.1", port: 0, limits: HTTPLimits(maxBodyBytes: 16)) { _ in HTTPResponse(status: 200, body: "") }
         let runtime = SensorRuntime(config: try configuration(#"{"inputs": [{"type": "http", "port": \#(port)}]}"#, dir), nowMonotonic: 0)
         #expect(Broker.accepts(port: port))
         let before = runtime.schedule.entries.map { ObjectIdentifier($0) }

@@ -2,51 +2,11 @@ import Foundation
 import Testing
 import CairnCore
 import CairnTestSupport
-@testable import CairnInputs
+@testable import CairnHTTP
 
 // The server under test runs in its own poll() loop on a background thread, the way the
-// agent drives it (descriptor + nextDeadline); the client is raw POSIX sockets on
-// loopback in the test's thread, so the bytes on the wire (pieces, chunks) are exact.
-
-/// An HTTPServer on 127.0.0.1 and the loop that drives it; records what the handler saw.
-private final class RunningServer: @unchecked Sendable {
-    let server: HTTPServer
-    private let lock = NSLock()
-    private var seen: [HTTPRequest] = []
-    private var stopping = false
-    private let finished = DispatchSemaphore(value: 0)
-
-    init(maxBodyBytes: Int = 1000, timeoutSeconds: Int = 10,
-         respond: @escaping (HTTPRequest) -> HTTPResponse = { _ in HTTPResponse(status: 200, body: "{}") }) throws {
-        var record: ((HTTPRequest) -> Void)? = nil
-        server = try HTTPServer(address: "127.0.0.1", port: 0, maxBodyBytes: maxBodyBytes,
-                                timeoutSeconds: timeoutSeconds) { request in
-            record?(request)
-            return respond(request)
-        }
-        record = { [unowned self] request in lock.withLock { seen.append(request) } }
-        Thread.detachNewThread { [self] in loop() }
-    }
-
-    var requests: [HTTPRequest] { lock.withLock { seen } }
-
-    /// The agent's contract: run() when the descriptor is readable or the deadline passed.
-    private func loop() {
-        while !lock.withLock({ stopping }) {
-            let now = Clock.monotonicMilliseconds()
-            let deadline = server.nextDeadline(nowMonotonic: now)
-            var fd = pollfd(fd: server.descriptor, events: Int16(POLLIN), revents: 0)
-            _ = poll(&fd, 1, Int32(max(0, min(deadline - now, 50))))
-            if fd.revents != 0 || Clock.monotonicMilliseconds() >= deadline { server.run() }
-        }
-        finished.signal()
-    }
-
-    func stop() {
-        lock.withLock { stopping = true }
-        finished.wait()
-    }
-}
+// agent drives it (descriptor + nextDeadline; see RunningServer); the client is raw POSIX
+// sockets on loopback in the test's thread, so the bytes on the wire (pieces, chunks) are exact.
 
 private func chunked(_ pieces: [String]) -> [String] {
     pieces.map { String(Array($0.utf8).count, radix: 16) + "\r\n" + $0 + "\r\n" } + ["0\r\n\r\n"]
@@ -63,7 +23,7 @@ private func chunked(_ pieces: [String]) -> [String] {
     @Test func bodyInPiecesReachesTheHandlerAndTheResponseComesBack() throws {
         let running = try RunningServer { request in
             HTTPResponse(status: 401, body: "{\"got\":\(request.body.count)}",
-                         headers: [("WWW-Authenticate", "Bearer realm=\"cairn\"")])
+                         headers: [HTTPHeader("WWW-Authenticate", "Bearer realm=\"cairn\"")])
         }
         defer { running.stop() }
         let body = "{\"readings\":[{\"sensor\":\"a/b\",\"value\":1.5}],\"note\":\"ünïcode\"}"
@@ -111,7 +71,7 @@ private func chunked(_ pieces: [String]) -> [String] {
 
     @Test func oversizeContentLengthIsRefusedBeforeTheBody() throws {
         // The handler answers 200 and is overruled: a refused body never gets a success.
-        let running = try RunningServer(maxBodyBytes: 1000) { _ in HTTPResponse(status: 200, body: "{\"too\":\"large\"}") }
+        let running = try RunningServer(limits: HTTPLimits(maxBodyBytes: 1000)) { _ in HTTPResponse(status: 200, body: "{\"too\":\"large\"}") }
         defer { running.stop() }
         let head = "POST /in HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5000\r\n\r\n"
         // Only the headers are sent: the 413 must come without the server waiting for the body.
@@ -124,7 +84,7 @@ private func chunked(_ pieces: [String]) -> [String] {
     }
 
     @Test func oversizeChunkedBodyIsDiscardedAndRefused() throws {
-        let running = try RunningServer(maxBodyBytes: 1000) { request in
+        let running = try RunningServer(limits: HTTPLimits(maxBodyBytes: 1000)) { request in
             request.bodyTooLarge ? HTTPResponse(status: 413, body: "{\"error\":\"body over 1000 bytes\"}")
                                  : HTTPResponse(status: 200, body: "{}")
         }
@@ -140,7 +100,7 @@ private func chunked(_ pieces: [String]) -> [String] {
     }
 
     @Test func bodyOfExactlyTheLimitIsAccepted() throws {
-        let running = try RunningServer(maxBodyBytes: 1000) { HTTPResponse(status: 200, body: "\($0.body.count)") }
+        let running = try RunningServer(limits: HTTPLimits(maxBodyBytes: 1000)) { HTTPResponse(status: 200, body: "\($0.body.count)") }
         defer { running.stop() }
         let body = String(repeating: "z", count: 1000)
         let head = "POST /in HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n"
@@ -154,7 +114,7 @@ private func chunked(_ pieces: [String]) -> [String] {
         defer { running.stop() }
         let port = running.server.port
         do throws(HTTPServerError) {
-            _ = try HTTPServer(address: "127.0.0.1", port: port, maxBodyBytes: 10) { _ in HTTPResponse(status: 200, body: "") }
+            _ = try HTTPServer(address: "127.0.0.1", port: port, limits: HTTPLimits(maxBodyBytes: 10)) { _ in HTTPResponse(status: 200, body: "") }
             Issue.record("a second server on port \(port) started")
         } catch {
             #expect(error.description.hasPrefix("cannot listen on 127.0.0.1:\(port): "))
@@ -164,11 +124,11 @@ private func chunked(_ pieces: [String]) -> [String] {
 
     @Test func libmicrohttpdMessagesGoToTheLog() throws {
         var messages: [String] = []
-        let first = try HTTPServer(address: "127.0.0.1", port: 0, maxBodyBytes: 10, log: { messages.append($0) }) { _ in
+        let first = try HTTPServer(address: "127.0.0.1", port: 0, limits: HTTPLimits(maxBodyBytes: 10), log: { messages.append($0) }) { _ in
             HTTPResponse(status: 200, body: "")
         }
         #expect(messages == [])   // a clean start says nothing (not even about option order)
-        _ = try? HTTPServer(address: "127.0.0.1", port: first.port, maxBodyBytes: 10, log: { messages.append($0) }) { _ in
+        _ = try? HTTPServer(address: "127.0.0.1", port: first.port, limits: HTTPLimits(maxBodyBytes: 10), log: { messages.append($0) }) { _ in
             HTTPResponse(status: 200, body: "")
         }
         #expect(messages.contains { $0.hasPrefix("Failed to bind to port \(first.port)") })
@@ -176,13 +136,13 @@ private func chunked(_ pieces: [String]) -> [String] {
 
     @Test func notAnAddress() {
         #expect(throws: HTTPServerError.self) {
-            _ = try HTTPServer(address: "localhost", port: 0, maxBodyBytes: 10) { _ in HTTPResponse(status: 200, body: "") }
+            _ = try HTTPServer(address: "localhost", port: 0, limits: HTTPLimits(maxBodyBytes: 10)) { _ in HTTPResponse(status: 200, body: "") }
         }
     }
 
     @Test func idleConnectionIsClosedAtTheTimeout() throws {
         // Exercises nextDeadline: nothing arrives on the descriptor, only the deadline wakes the loop.
-        let running = try RunningServer(timeoutSeconds: 1)
+        let running = try RunningServer(limits: HTTPLimits(idleTimeoutSeconds: 1))
         defer { running.stop() }
         let started = Date()
         let response = try LoopbackHTTP.exchange(port: running.server.port, ["GET / HTTP/1.1\r\n"])   // never finished

@@ -1,44 +1,5 @@
 import CMicroHTTPD
 
-/// One complete HTTP request, as the handler sees it.
-public struct HTTPRequest {
-    public let method: String
-    /// The URL path, without the query string.
-    public let path: String
-    public let authorization: String?
-    public let contentType: String?
-    /// Empty when `bodyTooLarge`.
-    public let body: [UInt8]
-    /// The body exceeded `maxBodyBytes` and was discarded. Whatever the handler answers,
-    /// the client gets a 4xx/5xx: a success status is replaced by 413.
-    public let bodyTooLarge: Bool
-
-    public init(method: String, path: String, authorization: String? = nil, contentType: String? = nil,
-                body: [UInt8] = [], bodyTooLarge: Bool = false) {
-        self.method = method
-        self.path = path
-        self.authorization = authorization
-        self.contentType = contentType
-        self.body = body
-        self.bodyTooLarge = bodyTooLarge
-    }
-}
-
-public struct HTTPResponse {
-    public var status: Int
-    public var body: String
-    public var contentType: String = "application/json"
-    /// Extra headers, e.g. ("WWW-Authenticate", "Bearer") with a 401.
-    public var headers: [(String, String)] = []
-
-    public init(status: Int, body: String, contentType: String = "application/json", headers: [(String, String)] = []) {
-        self.status = status
-        self.body = body
-        self.contentType = contentType
-        self.headers = headers
-    }
-}
-
 public struct HTTPServerError: Error, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
@@ -47,9 +8,11 @@ public struct HTTPServerError: Error, CustomStringConvertible {
 
 /// An HTTP/1.1 server (libmicrohttpd) driven by the agent's poll() loop: no thread of its
 /// own. Watch `descriptor` for POLLIN and call `run()` when it is ready and when
-/// `nextDeadline` passes. Bodies are collected in C up to `maxBodyBytes`; a larger
-/// declared Content-Length is answered 413 before its body is read, a larger chunked
-/// body is discarded as it arrives and answered 413 at its end. The handler is called
+/// `nextDeadline` passes. `HTTPLimits` bound what a client can make it hold: bodies are
+/// collected in C up to `maxBodyBytes` (a larger declared Content-Length is answered 413
+/// before its body is read, a larger chunked body is discarded as it arrives and answered
+/// 413 at its end), request heads up to `maxHeaderBytes` (431), connections in number and
+/// per address, and idle connections in time. The handler (usually a `Router`) is called
 /// once per request, on the loop's thread, and must not block.
 /// This is the only type that touches libmicrohttpd; no raw pointer leaves it.
 public final class HTTPServer {
@@ -69,24 +32,24 @@ public final class HTTPServer {
     public let port: Int
     /// The epoll descriptor to poll for POLLIN (fixed for the server's lifetime).
     public let descriptor: Int32
+    /// The limits in force (`maxBodyBytes` as last set).
+    public private(set) var limits: HTTPLimits
 
     /// Starts listening on `address`, an IPv4 or IPv6 literal ("127.0.0.1", "::1", "0.0.0.0";
     /// an IPv6 address takes IPv6 only). `log` receives libmicrohttpd's error messages
     /// (failed accepts, connections closed on errors); nil drops them.
-    public init(address: String, port: Int, maxBodyBytes: Int, maxConnections: Int = 32,
-                maxConnectionsPerAddress: Int = 0, timeoutSeconds: Int = 10,
+    public init(address: String, port: Int, limits: HTTPLimits = HTTPLimits(),
                 log: ((String) -> Void)? = nil,
                 handler: @escaping (HTTPRequest) -> HTTPResponse) throws(HTTPServerError) {
         let shown = address.utf8.contains(UInt8(ascii: ":")) ? "[\(address)]:\(port)" : "\(address):\(port)"
-        guard (0...65535).contains(port), maxBodyBytes >= 0, maxConnections > 0, timeoutSeconds >= 0,
-              maxConnectionsPerAddress >= 0 else {
-            throw HTTPServerError("cannot listen on \(shown): invalid port or limits")
-        }
+        guard (0...65535).contains(port) else { throw HTTPServerError("cannot listen on \(shown): invalid port") }
+        if let problem = limits.problem { throw HTTPServerError("cannot listen on \(shown): \(problem)") }
+        self.limits = limits
         let context = Context(handler: handler, log: log)
         var options = cairn_httpd_options(
-            port: UInt16(port), max_body: maxBodyBytes, max_connections: UInt32(maxConnections),
-            per_ip_connections: UInt32(maxConnectionsPerAddress), timeout_seconds: UInt32(timeoutSeconds),
-            connection_memory: 0)
+            port: UInt16(port), max_body: limits.maxBodyBytes, max_connections: UInt32(limits.maxConnections),
+            per_ip_connections: UInt32(limits.maxConnectionsPerAddress), timeout_seconds: UInt32(limits.idleTimeoutSeconds),
+            connection_memory: limits.maxHeaderBytes)
         var error = [CChar](repeating: 0, count: 256)
         let logger: cairn_httpd_logger? = log == nil ? nil : { context, message in
             guard let context, let message else { return }
@@ -109,13 +72,20 @@ public final class HTTPServer {
         self.descriptor = cairn_httpd_fd(started)
     }
 
+    /// Serves `responder` (a `Router`, a `TokenCheck<Router>`, ...).
+    public convenience init<R: HTTPResponder>(address: String, port: Int, limits: HTTPLimits = HTTPLimits(),
+                                              log: ((String) -> Void)? = nil, responder: R) throws(HTTPServerError) {
+        try self.init(address: address, port: port, limits: limits, log: log) { responder.respond(to: $0) }
+    }
+
     deinit {
         cairn_httpd_stop(server)
     }
 
     /// The body limit for requests that start from now on.
     public func setMaxBodyBytes(_ bytes: Int) {
-        cairn_httpd_set_max_body(server, max(0, bytes))
+        limits.maxBodyBytes = max(0, bytes)
+        cairn_httpd_set_max_body(server, limits.maxBodyBytes)
     }
 
     /// Accepts, reads, answers and times out connections; never blocks.
@@ -138,16 +108,25 @@ public final class HTTPServer {
             authorization: raw.authorization.map { String(cString: $0) },
             contentType: raw.content_type.map { String(cString: $0) },
             body: body, bodyTooLarge: raw.body_too_large != 0)
-        let response = context.handler(request)
-        // A status MHD would refuse (not three digits) closes the connection; send 500 instead.
-        let status = (200...599).contains(response.status) ? response.status : 500
+        let response = HTTPServer.answer(request, with: context.handler)
+        let status = response.status
         var text = response.body
         let made = response.contentType.withCString { type in
             text.withUTF8 { cairn_httpd_respond(exchange, UInt32(status), type, $0.baseAddress, $0.count) }
         }
         guard made == 0 else { return }   // out of memory: the shim answers 500
-        for (name, value) in response.headers {
-            _ = name.withCString { n in value.withCString { cairn_httpd_add_header(exchange, n, $0) } }
+        for header in response.headers {
+            _ = header.name.withCString { n in header.value.withCString { cairn_httpd_add_header(exchange, n, $0) } }
         }
+    }
+
+    /// What the client gets when `handler` answers `request`: a status libmicrohttpd would
+    /// refuse (not 200...599) becomes 500, and a success for a body that was discarded as too
+    /// large becomes 413. Tests call it to answer in-process exactly as the server would.
+    public static func answer(_ request: HTTPRequest, with handler: (HTTPRequest) -> HTTPResponse) -> HTTPResponse {
+        var response = handler(request)
+        if !(200...599).contains(response.status) { response.status = 500 }
+        if request.bodyTooLarge && response.status < 400 { response.status = 413 }
+        return response
     }
 }
