@@ -20,8 +20,8 @@ public enum AgentBinary {
 
     /// Starts the agent with these arguments, its output captured to `log`.
     public static func start(_ arguments: [String], log: String) throws -> ChildProcess {
-        if let wrapper { return try ChildProcess(wrapper, [path] + arguments, log: log) }
-        return try ChildProcess(path, arguments, log: log)
+        if let wrapper { return try ChildProcess(wrapper, [path] + arguments, log: log, holdStopSignals: true) }
+        return try ChildProcess(path, arguments, log: log, holdStopSignals: true)
     }
 
     /// Runs the agent to completion and returns (exit status, stdout+stderr).

@@ -5,7 +5,11 @@ public final class ChildProcess {
     public let process = Process()
     public let logPath: String
 
-    public init(_ executable: String, _ arguments: [String], log: String) throws {
+    /// `holdStopSignals`: the child starts with SIGTERM, SIGINT and SIGHUP blocked, so one
+    /// sent while it is still starting (slow under qemu-user) waits for the handlers a
+    /// program installs and unblocks (the agent does, in its signal setup) instead of
+    /// killing it half-started. Otherwise it starts with nothing blocked.
+    public init(_ executable: String, _ arguments: [String], log: String, holdStopSignals: Bool = false) throws {
         logPath = log
         FileManager.default.createFile(atPath: log, contents: nil)
         let handle = FileHandle(forWritingAtPath: log)!
@@ -17,10 +21,13 @@ public final class ChildProcess {
         // The child inherits this thread's signal mask, and test-runner threads block
         // nearly every signal: a program that does not unblock SIGTERM itself (Mosquitto
         // keeps the mask it was given) would ignore `terminate()` until its SIGKILL.
-        var none = sigset_t()
+        var mask = sigset_t()
         var saved = sigset_t()
-        sigemptyset(&none)
-        pthread_sigmask(SIG_SETMASK, &none, &saved)
+        sigemptyset(&mask)
+        if holdStopSignals {
+            for held in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&mask, held) }
+        }
+        pthread_sigmask(SIG_SETMASK, &mask, &saved)
         defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
         try process.run()
     }

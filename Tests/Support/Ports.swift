@@ -11,10 +11,36 @@ public func freeLoopbackPort() -> Int {
     let range = 10_000..<max(10_001, min(ephemeralStart, 65_536))
     for _ in 0..<1000 {
         let port = Int.random(in: range)
-        if canBind(port) { return port }
+        if canBind(port) && reserve(port) { return port }
     }
     preconditionFailure("no free loopback port in \(range)")
 }
+
+/// Claims `port` for this test run against every other test process on the machine
+/// (the host suite, the sanitized one and one per architecture run side by side in CI):
+/// a port a test closes and binds again (a reconfigured HTTP input) is free in between,
+/// and another run must not pick it then. The claim is a file created with O_EXCL in a
+/// shared directory, expired after `portClaimSeconds`.
+func reserve(_ port: Int) -> Bool {
+    let directory = NSTemporaryDirectory() + "cairn-test-ports"
+    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let file = "\(directory)/\(port)"
+    for _ in 0..<2 {
+        let fd = open(file, O_CREAT | O_EXCL | O_WRONLY, 0o644)
+        if fd >= 0 {
+            close(fd)
+            return true
+        }
+        // Claimed: by a run still going, or one long gone (then the claim is taken over).
+        guard let modified = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date,
+              Date().timeIntervalSince(modified) > portClaimSeconds else { return false }
+        unlink(file)
+    }
+    return false
+}
+
+/// How long a claimed port stays out of other runs' reach: longer than any one test.
+let portClaimSeconds: TimeInterval = 30 * 60
 
 /// Whether 127.0.0.1:port can be bound right now (bound, not listened on, then closed).
 func canBind(_ port: Int) -> Bool {
