@@ -306,11 +306,33 @@ extension ConfigLoader {
             guard let option = OptionTable.option(forFlag: pair.flag) else { continue }
             set(option.key, pair.value, "flag \(pair.flag)")
         }
+        let members = OptionTable.secretMembers
         return OptionTable.all.map { option in
             let entry = shown[option.key] ?? ShownSetting(key: option.key, value: "(unset)", source: "default")
-            let secret = option.key == "password" || option.key == "southbound_password"
-            return ShownSetting(key: option.key, value: secret && entry.source != "default" ? "(set, not shown)" : entry.value, source: entry.source)
+            let secret = OptionTable.secret.contains(option.key)
+            var value = secret && entry.source != "default" ? ConfigLoader.notShown : entry.value
+            // Sections: their credentials (an HTTP input's token) are blanked inside the JSON.
+            if !secret, entry.source != "default", let parsed = try? JSONParser.parse(value, maxBytes: maxConfigBytes),
+               parsed.array != nil || parsed.members != nil {
+                let redacted = redact(parsed, members)
+                if redacted != parsed { value = JSONWriter.encode(redacted) }
+            }
+            return ShownSetting(key: option.key, value: value, source: entry.source)
         }
+    }
+
+    static let notShown = "(set, not shown)"
+
+    /// `value` with every member named in `secrets`, at any depth, replaced by `notShown`.
+    static func redact(_ value: JSONValue, _ secrets: Set<String>) -> JSONValue {
+        if let members = value.members {
+            return .object(members.map { member in
+                JSONMember(key: member.key, value: secrets.contains(member.key) ? .string(notShown) : redact(member.value, secrets),
+                           line: member.line, column: member.column)
+            })
+        }
+        if let items = value.array { return .array(items.map { redact($0, secrets) }) }
+        return value
     }
 }
 

@@ -38,6 +38,16 @@ public enum OptionTable {
     /// Settings a pushed document may not hold: who the device is and where its data lives.
     public static let notPushable: [String] = ["device_id", "data_dir"]
 
+    /// Credentials: `cairn config show` says whether they are set, never what they are.
+    public static let secret: [String] = ["password", "southbound_password"]
+
+    /// Section members that are credentials, wherever they stand (an HTTP input's `token`).
+    public static var secretMembers: Set<String> {
+        var names: Set<String> = []
+        for table in sectionKeys { for key in table.keys where key.isSecret { names.insert(key.name) } }
+        return names
+    }
+
     static let agent: [AgentOption] = [
         AgentOption(key: "device_id", placeholder: "ID", help: "device id",
                     default: .computed("/etc/machine-id, else the host name", ConfigLoader.defaultDeviceID)) { c, v throws(ConfigError) in

@@ -8,11 +8,20 @@ public struct SectionKey {
     public let name: String
     public let kind: Kind
     public let absent: Absent
+    /// A credential (an HTTP token): `cairn config show` prints "(set, not shown)" for it.
+    public private(set) var isSecret = false
 
     public init(_ name: String, _ kind: Kind, _ absent: Absent) {
         self.name = name
         self.kind = kind
         self.absent = absent
+    }
+
+    /// The same key, marked as a credential.
+    public var secret: SectionKey {
+        var copy = self
+        copy.isSecret = true
+        return copy
     }
 
     /// What a member's value must be.

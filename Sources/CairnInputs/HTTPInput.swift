@@ -84,7 +84,7 @@ public final class HTTPInput: InputPlugin {
         public static let name = SectionKey.string("name", default: "http")
         public static let bind = SectionKey.string("bind", default: "127.0.0.1")
         public static let port = SectionKey.integer("port", in: 1...65_535, default: 8080)
-        public static let token = SectionKey.string("token", .none)
+        public static let token = SectionKey.string("token", .none).secret
         public static let maxBodyBytes = SectionKey.integer("max_body_bytes", in: 256...16 * 1024 * 1024, default: 64 * 1024)
         public static let staleAfter = SectionKey.number("stale_after", in: SectionKey.seconds, default: 0)
     }
