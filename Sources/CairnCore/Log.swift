@@ -40,8 +40,24 @@ public enum Log {
 
     @inline(never) @usableFromInline
     static func write(_ at: LogLevel, _ message: String) {
-        let line = "\(Clock.rfc3339(Clock.wallMilliseconds())) \(at.name) \(message)\n"
-        var bytes = Array(line.utf8)
+        var bytes = line(at, message, time: Clock.wallMilliseconds())
         _ = bytes.withUnsafeMutableBytes { Glue.writeAll(2, $0.baseAddress!, $0.count) }
+    }
+
+    /// `2026-11-30T15:00:51.707Z info message` and one newline: a line break inside
+    /// the message (a library's multi-line error text) is written as `\n`, so one
+    /// event stays one line for journald, logread and grep.
+    public static func line(_ at: LogLevel, _ message: String, time: Int64) -> [UInt8] {
+        var bytes = Array("\(Clock.rfc3339(time)) \(at.name) ".utf8)
+        bytes.reserveCapacity(bytes.count + message.utf8.count + 1)
+        for byte in message.utf8 {
+            switch byte {
+            case UInt8(ascii: "\n"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case UInt8(ascii: "\r"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
     }
 }
