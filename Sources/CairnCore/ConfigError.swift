@@ -32,6 +32,13 @@ public struct ConfigError: Error, CustomStringConvertible {
         return copy
     }
 
+    /// This error, carrying `more` after those it carries already.
+    public func carrying(_ more: [ConfigError]) -> ConfigError {
+        var copy = self
+        copy.others += more
+        return copy
+    }
+
     /// This error and those it carries, each on its own.
     public var all: [ConfigError] {
         var first = self

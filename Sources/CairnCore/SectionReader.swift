@@ -16,6 +16,9 @@ public struct SectionReader {
     private var used: Set<String> = []
     /// The members this kind of entry may hold (`declare`): one read but not declared is unknown too.
     private var declared: Set<String> = []
+    /// Bad values of members that have a default or may be absent: each is recorded and
+    /// reading goes on without it, so that one entry's mistakes are all named at once.
+    private var problems: [ConfigError] = []
 
     public init(_ value: JSONValue, what: String, source: String, at parent: JSONMember, path: String = "") throws(ConfigError) {
         guard let members = value.members else {
@@ -32,12 +35,36 @@ public struct SectionReader {
     /// Where the object stands, for checks made after reading.
     public var position: SourcePosition { SourcePosition(line: line, column: column) }
 
+    /// A parser's own check failed. When values were already found bad, those are the
+    /// error instead: a check that combines members runs on valid members only (it
+    /// would otherwise judge a default that stood in for a bad value).
     public func error(_ message: String) -> ConfigError {
-        ConfigError("\(what): \(message)", source: source, line: line, column: column, path: path)
+        recordedFirst ?? ConfigError("\(what): \(message)", source: source, line: line, column: column, path: path)
     }
 
     public func error(_ message: String, at member: JSONMember) -> ConfigError {
+        recordedFirst ?? make(message, at: member)
+    }
+
+    private func make(_ message: String, at member: JSONMember) -> ConfigError {
         ConfigError("\(what): \(member.key): \(message)", source: source, line: member.line, column: member.column, path: memberPath(member.key))
+    }
+
+    /// The first recorded problem carrying the others; nil when there are none.
+    private var recordedFirst: ConfigError? {
+        guard var first = problems.first else { return nil }
+        first.others = Array(problems.dropFirst())
+        return first
+    }
+
+    /// A bad value: thrown for a required member (there is nothing to go on with),
+    /// recorded for one that has a default or may be absent (the caller goes on without it).
+    private mutating func bad(_ message: String, at member: JSONMember, _ key: SectionKey) throws(ConfigError) {
+        let problem = make(message, at: member)
+        if case .required = key.absent { throw problem.carrying(problems) }
+        // In the order they stand in the file.
+        let at = problems.firstIndex { ($0.line, $0.column) > (problem.line, problem.column) } ?? problems.count
+        problems.insert(problem, at: at)
     }
 
     /// The path of one of the object's members (empty when the object has no path).
@@ -72,7 +99,8 @@ public struct SectionReader {
         guard case .string(let empty) = key.kind else { misread(key) }
         guard let m = member(key.name) else { return nil }
         guard let s = m.value.string, empty || !s.isEmpty else {
-            throw error("expected \(empty ? "a string" : "a non-empty string"), found \(m.value.kindName)", at: m)
+            try bad("expected \(empty ? "a string" : "a non-empty string"), found \(m.value.kindName)", at: m, key)
+            return nil
         }
         return s
     }
@@ -80,18 +108,21 @@ public struct SectionReader {
     /// One of the key's names, as `make` turns it into a value.
     public mutating func choice<T>(_ key: SectionKey, _ make: (String) -> T?) throws(ConfigError) -> T {
         guard case .choice(let names) = key.kind else { misread(key) }
-        let name: String
+        var name: String?
         if let m = member(key.name) {
-            guard let s = m.value.string, !s.isEmpty else { throw error("expected a non-empty string, found \(m.value.kindName)", at: m) }
-            name = s
-        } else {
-            guard case .string(let s)? = key.defaultValue else { throw missing(key) }
-            name = s
+            if let s = m.value.string, !s.isEmpty {
+                name = s
+            } else {
+                try bad("expected a non-empty string, found \(m.value.kindName)", at: m, key)
+            }
+            if let given = name, make(given) == nil {
+                let quoted = names.map { "\"\($0)\"" }
+                try bad("expected \(quoted.dropLast().joined(separator: ", ")) or \(quoted.last ?? "")", at: m, key)
+                name = nil
+            }
         }
-        guard let value = make(name) else {
-            let quoted = names.map { "\"\($0)\"" }
-            throw error("expected \(quoted.dropLast().joined(separator: ", ")) or \(quoted.last ?? "")", at: member(key.name)!)
-        }
+        if let name, let value = make(name) { return value }
+        guard case .string(let fallback)? = key.defaultValue, let value = make(fallback) else { throw missing(key) }
         return value
     }
 
@@ -103,12 +134,12 @@ public struct SectionReader {
 
     public mutating func optionalNumber(_ key: SectionKey) throws(ConfigError) -> Double? {
         guard case .number(let range) = key.kind else { misread(key) }
-        return try number(key.name, in: range)
+        return try number(key, in: range)
     }
 
     public mutating func integer(_ key: SectionKey) throws(ConfigError) -> Int {
         guard case .integer(let range) = key.kind else { misread(key) }
-        if let n = try integer(key.name, in: range) { return n }
+        if let n = try integer(key, in: range) { return n }
         guard case .integer(let n)? = key.defaultValue else { throw missing(key) }
         return n
     }
@@ -116,8 +147,8 @@ public struct SectionReader {
     public mutating func boolean(_ key: SectionKey) throws(ConfigError) -> Bool {
         guard case .boolean = key.kind else { misread(key) }
         if let m = member(key.name) {
-            guard let flag = m.value.bool else { throw error("expected true or false", at: m) }
-            return flag
+            if let flag = m.value.bool { return flag }
+            try bad("expected true or false", at: m, key)
         }
         guard case .boolean(let flag)? = key.defaultValue else { throw missing(key) }
         return flag
@@ -126,7 +157,7 @@ public struct SectionReader {
     /// A string or an array of strings (e.g. include patterns).
     public mutating func strings(_ key: SectionKey) throws(ConfigError) -> [String] {
         guard case .strings = key.kind else { misread(key) }
-        if let list = try strings(key.name) { return list }
+        if let list = try strings(key) { return list }
         guard case .strings(let list)? = key.defaultValue else { throw missing(key) }
         return list
     }
@@ -136,7 +167,9 @@ public struct SectionReader {
         guard case .commandLine = key.kind else { misread(key) }
         guard let run = member(key.name) else { throw missing(key) }
         if let line = run.value.string, !line.isEmpty { return ["/bin/sh", "-c", line] }
-        guard let list = try strings(key.name), !list.isEmpty else { throw error("expected a command line or a non-empty array", at: run) }
+        guard let list = try strings(key), !list.isEmpty else {
+            throw make("expected a command line or a non-empty array", at: run).carrying(problems)
+        }
         return list
     }
 
@@ -144,43 +177,57 @@ public struct SectionReader {
     /// declared `.none` or `.described` this way is a mistake in the parser).
     private func missing(_ key: SectionKey) -> ConfigError {
         guard case .required = key.absent else { misread(key) }
-        return error("\"\(key.name)\" is required")
+        return ConfigError("\(what): \"\(key.name)\" is required", source: source, line: line, column: column, path: path).carrying(problems)
     }
 
     private func misread(_ key: SectionKey) -> Never {
         fatalError("\(what): \"\(key.name)\" is read in a way its key table does not declare")
     }
 
-    private mutating func number(_ key: String, in range: ClosedRange<Double>) throws(ConfigError) -> Double? {
-        guard let m = member(key) else { return nil }
-        guard let n = m.value.number else { throw error("expected a number, found \(m.value.kindName)", at: m) }
+    private mutating func number(_ key: SectionKey, in range: ClosedRange<Double>) throws(ConfigError) -> Double? {
+        guard let m = member(key.name) else { return nil }
+        guard let n = m.value.number else {
+            try bad("expected a number, found \(m.value.kindName)", at: m, key)
+            return nil
+        }
         guard range.contains(n) else {
-            throw error(Numbers.outside(n, range), at: m)
+            try bad(Numbers.outside(n, range), at: m, key)
+            return nil
         }
         return n
     }
 
-    private mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+    private mutating func integer(_ key: SectionKey, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
         guard let n = try number(key, in: Double(range.lowerBound)...Double(range.upperBound)) else { return nil }
-        guard n == n.rounded() else { throw error("expected a whole number, found \(Numbers.format(n))", at: member(key)!) }
+        guard n == n.rounded() else {
+            try bad("expected a whole number, found \(Numbers.format(n))", at: member(key.name)!, key)
+            return nil
+        }
         return Int(n)
     }
 
-    private mutating func strings(_ key: String) throws(ConfigError) -> [String]? {
-        guard let m = member(key) else { return nil }
+    private mutating func strings(_ key: SectionKey) throws(ConfigError) -> [String]? {
+        guard let m = member(key.name) else { return nil }
         if let s = m.value.string { return [s] }
-        guard let items = m.value.array else { throw error("expected a string or an array of strings, found \(m.value.kindName)", at: m) }
+        guard let items = m.value.array else {
+            try bad("expected a string or an array of strings, found \(m.value.kindName)", at: m, key)
+            return nil
+        }
         var out: [String] = []
         for item in items {
-            guard let s = item.string, !s.isEmpty else { throw error("expected non-empty strings, found \(item.kindName)", at: m) }
+            guard let s = item.string, !s.isEmpty else {
+                try bad("expected non-empty strings, found \(item.kindName)", at: m, key)
+                return nil
+            }
             out.append(s)
         }
         return out
     }
 
     /// Call last: any member not read so far, or not declared, is unknown (each is named).
+    /// The values recorded as bad come first.
     public func rejectUnknown() throws(ConfigError) {
-        var errors = ConfigErrors()
+        var errors = ConfigErrors(errors: problems)
         for m in members where !used.contains(m.key) || !declared.contains(m.key) {
             errors.append(ConfigError("\(what): unknown setting \"\(m.key)\"", source: source, line: m.line, column: m.column, path: memberPath(m.key)))
         }

@@ -75,17 +75,21 @@ public struct RuleSettings: Equatable {
         let name = try r.string(Key.name)
         guard names.insert(name).inserted else { throw r.error("another rule is already named \"\(name)\"", at: r.member(Key.name)!) }
         let match = try r.string(Key.match)
+        // Every value first, then the checks that combine them (which see only valid values).
         let above = try r.optionalNumber(Key.above)
         let below = try r.optionalNumber(Key.below)
+        let clear = try r.optionalNumber(Key.clear)
+        let duration = try r.number(Key.duration)
+        let severity = try r.choice(Key.severity, AlarmSeverity.init(rawValue:))
         guard (above == nil) != (below == nil) else { throw r.error("needs exactly one of \"above\" and \"below\"") }
         var rule = RuleSettings(name: name, match: match, above: above != nil, threshold: above ?? below!)
-        if let clear = try r.optionalNumber(Key.clear) {
+        if let clear {
             if rule.above && clear > rule.threshold { throw r.error("must not be above the threshold of an \"above\" rule", at: r.member(Key.clear)!) }
             if !rule.above && clear < rule.threshold { throw r.error("must not be below the threshold of a \"below\" rule", at: r.member(Key.clear)!) }
             rule.clear = clear
         }
-        rule.duration = try r.number(Key.duration)
-        rule.severity = try r.choice(Key.severity, AlarmSeverity.init(rawValue:))
+        rule.duration = duration
+        rule.severity = severity
         var actionErrors = ConfigErrors()
         if let actions = r.member(Key.actions) {
             let actionsPath = r.memberPath(Key.actions.name)

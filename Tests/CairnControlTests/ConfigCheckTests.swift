@@ -48,6 +48,24 @@ import CairnTestSupport
         ], "\(errors)")
     }
 
+    /// Inside one entry too: each bad value is named, and a check that combines
+    /// members (a rule needs exactly one of above and below) does not judge the
+    /// default standing in for a bad value.
+    @Test func everyBadValueOfOneEntryIsNamedAndNoCheckJudgesADefault() {
+        let errors = check("""
+            {"inputs": [{"type": "http", "port": 70000, "max_body_bytes": "big", "bind": ""}],
+             "rules": [{"name": "hot", "match": "x", "above": "80", "duration": -1, "severity": "loud"}]}
+            """)
+        #expect(errors == [
+            "1:30 $.inputs[0].port input 1: port: 70000 is outside 1…65535",
+            "1:45 $.inputs[0].max_body_bytes input 1: max_body_bytes: expected a number, found a string",
+            "1:70 $.inputs[0].bind input 1: bind: expected a non-empty string, found an empty string",
+            "2:42 $.rules[0].above rule 1: above: expected a number, found a string",
+            "2:57 $.rules[0].duration rule 1: duration: -1 is outside 0…31536000",
+            "2:73 $.rules[0].severity rule 1: severity: expected \"info\", \"warning\" or \"critical\"",
+        ], "\(errors)")
+    }
+
     @Test func aGoodFileHasNoErrorsAndFlagsAreCheckedToo() {
         #expect(check(#"{"interval": 5, "inputs": [{"type": "hwmon"}]}"#) == [])
         #expect(check(#"{"interval": 5}"#, flags: ["--batch-size", "0", "--keepalive=1"]) == [
