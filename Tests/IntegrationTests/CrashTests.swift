@@ -29,7 +29,9 @@ import CairnTestSupport
         if setup.broker.process == nil { try setup.broker.start() }
 
         let final = try setup.agent(interval: "5")
-        #expect(waitUntil(timeout: 30, interval: 0.01) { final.log.contains(" starting as ") }, "\(final.log.suffix(2000))")
+        // Connected first: the queue can be empty before the agent has even started (under
+        // qemu it then queued its start events and first readings, and was stopped offline).
+        #expect(waitUntil(timeout: 60, interval: 0.01) { final.log.contains("connected to ") }, "\(final.log.suffix(2000))")
         #expect(waitUntil(timeout: 60) { ((try? setup.queued()) ?? -1) == 0 }, "queue did not drain:\n\(final.log.suffix(3000))")
         #expect(final.terminate() == 0)
 

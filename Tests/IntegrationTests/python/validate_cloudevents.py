@@ -2,6 +2,9 @@
 
 Usage: validate_cloudevents.py FILE  (one structured-mode JSON event per line)
 Exits non-zero naming the first event that is not a valid CloudEvents 1.0 event.
+Delivery is at least once: the same event may arrive twice (a resend after a
+reconnect), which CloudEvents marks by the same source and id. Two different
+events under one source and id are an error.
 """
 import datetime
 import json
@@ -9,7 +12,7 @@ import sys
 
 from cloudevents.http import from_json
 
-seen = set()
+seen = {}
 count = 0
 with open(sys.argv[1], "rb") as f:
     for number, line in enumerate(f, 1):
@@ -29,10 +32,10 @@ with open(sys.argv[1], "rb") as f:
         if attributes.get("datacontenttype") != "application/json" or not isinstance(event.data, dict):
             sys.exit(f"line {number}: data is not a JSON object")
         key = (attributes["source"], attributes["id"])
-        if key in seen:
-            sys.exit(f"line {number}: id {key} repeated for one source")
-        seen.add(key)
         raw = json.loads(line)
+        if key in seen and seen[key] != raw:
+            sys.exit(f"line {number}: id {key} names two different events for one source")
+        seen[key] = raw
         if set(raw) - {"specversion", "id", "source", "type", "time", "subject", "datacontenttype", "data"}:
             sys.exit(f"line {number}: unexpected attributes {set(raw)}")
         count += 1
