@@ -7,19 +7,10 @@ public enum LoopbackHTTP {
     /// Writes the pieces (pausing between them, so they arrive as separate reads)
     /// and returns everything the server sent until it closed.
     public static func exchange(port: Int, _ pieces: [String], pause: TimeInterval = 0.05) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EIO) }
+        let fd = try connection(port: port)
         defer { close(fd) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
         for (index, piece) in pieces.enumerated() {
             if index > 0 { Thread.sleep(forTimeInterval: pause) }
             // MSG_NOSIGNAL: the server may close early (413), and SIGPIPE would end the test run.
@@ -33,6 +24,28 @@ public enum LoopbackHTTP {
             received += buffer[0..<count]
         }
         return String(decoding: received, as: UTF8.self)
+    }
+
+    /// A TCP connection to 127.0.0.1:`port`, from `source` (another loopback address
+    /// reaches it too) when given; the caller closes the descriptor.
+    public static func connection(port: Int, from source: String? = nil) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        func call(_ address: String, port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+            var socketAddress = sockaddr_in()
+            socketAddress.sin_family = sa_family_t(AF_INET)
+            socketAddress.sin_port = in_port_t(UInt16(port).bigEndian)
+            socketAddress.sin_addr.s_addr = inet_addr(address)
+            return withUnsafePointer(to: &socketAddress) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+        let bound = source.map { call($0, port: 0) { bind(fd, $0, $1) } } ?? 0
+        guard bound == 0, call("127.0.0.1", port: port, { connect(fd, $0, $1) }) == 0 else {
+            close(fd)
+            throw POSIXError(.ECONNREFUSED)
+        }
+        return fd
     }
 
     /// Status code, lower-cased header names, body.
