@@ -284,6 +284,9 @@ extension ConfigLoader {
         // A struct, not a labelled tuple (a tuple literal converted to a labelled one can be a dynamic cast).
         var shown: [String: ShownSetting] = [:]
         func set(_ key: String, _ value: String, _ source: String) { shown[key] = ShownSetting(key: key, value: value, source: source) }
+        // Sections' credentials (an HTTP input's token) are blanked inside their JSON.
+        let secretMembers = OptionTable.secretMembers
+        func display(_ value: JSONValue) -> String { JSONWriter.encode(redact(value, secretMembers)) }
         for option in OptionTable.all {
             switch option.defaultValue {
             case .none: set(option.key, "(unset)", "default")
@@ -296,28 +299,26 @@ extension ConfigLoader {
         for pair in pairs where pair.flag == "--config" {
             guard let text = Files.read(pair.value, limit: maxConfigBytes + 1) else { continue }
             for member in (try? JSONParser.parse(text, maxBytes: maxConfigBytes))?.members ?? [] {
-                set(member.key, JSONWriter.encode(member.value), "file \(pair.value)")
+                set(member.key, display(member.value), "file \(pair.value)")
             }
         }
         if let pushed {
-            for member in pushed.config.members ?? [] { set(member.key, JSONWriter.encode(member.value), "push version \(pushed.version)") }
+            for member in pushed.config.members ?? [] { set(member.key, display(member.value), "push version \(pushed.version)") }
         }
         for pair in pairs where pair.flag != "--config" {
             guard let option = OptionTable.option(forFlag: pair.flag) else { continue }
-            set(option.key, pair.value, "flag \(pair.flag)")
+            // A section given as a flag is shown as typed, unless it holds a credential.
+            var value = pair.value
+            if let parsed = try? JSONParser.parse(value, maxBytes: maxConfigBytes), parsed.array != nil || parsed.members != nil,
+               redact(parsed, secretMembers) != parsed {
+                value = display(parsed)
+            }
+            set(option.key, value, "flag \(pair.flag)")
         }
-        let members = OptionTable.secretMembers
         return OptionTable.all.map { option in
             let entry = shown[option.key] ?? ShownSetting(key: option.key, value: "(unset)", source: "default")
-            let secret = OptionTable.secret.contains(option.key)
-            var value = secret && entry.source != "default" ? ConfigLoader.notShown : entry.value
-            // Sections: their credentials (an HTTP input's token) are blanked inside the JSON.
-            if !secret, entry.source != "default", let parsed = try? JSONParser.parse(value, maxBytes: maxConfigBytes),
-               parsed.array != nil || parsed.members != nil {
-                let redacted = redact(parsed, members)
-                if redacted != parsed { value = JSONWriter.encode(redacted) }
-            }
-            return ShownSetting(key: option.key, value: value, source: entry.source)
+            let secret = OptionTable.secret.contains(option.key) && entry.source != "default"
+            return ShownSetting(key: option.key, value: secret ? ConfigLoader.notShown : entry.value, source: entry.source)
         }
     }
 
