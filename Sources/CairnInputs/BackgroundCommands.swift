@@ -74,10 +74,13 @@ public final class BackgroundCommands {
             finished.append(Finished(label: entry.label, outcome: outcome, errorLine: entry.process.lastErrorLine))
             return true
         }
-        let ready = waiting.filter { request in !running.contains { $0.key == request.key } }
-        waiting.removeAll { request in !running.contains { $0.key == request.key } }
-        for request in ready {
-            if let problem = launch(request, nowMonotonic: nowMonotonic) {
+        // At most one waits per key, so starting one never holds up another that waited.
+        let waited = waiting
+        waiting = []
+        for request in waited {
+            if running.contains(where: { $0.key == request.key }) {
+                waiting.append(request)
+            } else if let problem = launch(request, nowMonotonic: nowMonotonic) {
                 finished.append(Finished(label: request.label, outcome: nil, errorLine: problem))
             }
         }
