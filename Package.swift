@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "CairnPipelineTests", dependencies: ["CairnPipeline"]),
         .testTarget(name: "CairnQueueTests", dependencies: ["CairnQueue", "CairnTestSupport"]),
         .testTarget(name: "CairnUplinkTests", dependencies: ["CairnUplink", "CairnTestSupport"]),
-        .testTarget(name: "CairnStatusTests", dependencies: ["CairnStatus"]),
+        .testTarget(name: "CairnStatusTests", dependencies: ["CairnStatus", "CairnTestSupport"]),
         .testTarget(name: "CairnControlTests", dependencies: ["CairnControl", "CairnTestSupport", "CairnFuzzTargets"]),
         .testTarget(name: "CairnRuntimeTests", dependencies: ["CairnRuntime", "CairnHTTP", "CairnTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["cairn", "CairnTestSupport"], exclude: ["python"]),

@@ -18,6 +18,8 @@ public struct Configuration: Equatable {
     public var rules: [RuleSettings] = []
     /// How pushed configurations are taken (`<prefix>/config/desired`).
     public var control = ControlSettings()
+    /// The local status server (page, `/metrics`, `/healthz`, `/api/status`).
+    public var status = StatusSettings()
     /// Where the configuration came from and which one it is.
     public var origin = ConfigOrigin()
 
@@ -44,6 +46,7 @@ public struct Configuration: Equatable {
         if (uplink.certFile == nil) != (uplink.keyFile == nil) {
             throw ConfigError("cert_file and key_file go together for mutual TLS", path: uplink.certFile == nil ? "$.key_file" : "$.cert_file")
         }
+        if let problem = status.problem { throw ConfigError(problem.message, path: problem.path) }
         if southbound.broker == nil, let use = southboundUse {
             throw ConfigError("\(use.what) needs southbound_broker (the LAN broker), which is not set",
                               source: origin.path, line: use.line, column: use.column, path: use.path)

@@ -33,13 +33,13 @@ public struct AgentOption {
 }
 
 public enum OptionTable {
-    public static let all: [AgentOption] = agent + uplink + queue + southbound + sections + clock + control
+    public static let all: [AgentOption] = agent + uplink + queue + southbound + sections + clock + control + statusServer
 
     /// Settings a pushed document may not hold: who the device is and where its data lives.
     public static let notPushable: [String] = ["device_id", "data_dir"]
 
     /// Credentials: `cairn config show` says whether they are set, never what they are.
-    public static let secret: [String] = ["password", "southbound_password"]
+    public static let secret: [String] = ["password", "southbound_password", "status_token"]
 
     /// Section members that are credentials, wherever they stand (an HTTP input's `token`).
     public static var secretMembers: Set<String> {
@@ -252,6 +252,27 @@ public enum OptionTable {
                     help: "a pushed configuration without a CONNACK from the broker within this time is rolled back to the last-known-good",
                     default: .value("300")) { c, v throws(ConfigError) in
             c.control.confirmTimeout = try v.number(in: 1...86_400)
+        },
+    ]
+
+    /// The local status server (docs/status.md).
+    static let statusServer: [AgentOption] = [
+        AgentOption(key: "status_listen", placeholder: "ADDR:PORT",
+                    help: "where the status page, /metrics, /healthz and /api/status listen: an IP literal and port, or off; off loopback it needs status_token",
+                    default: .value("127.0.0.1:\(StatusSettings.defaultPort)")) { c, v throws(ConfigError) in
+            let text = try v.string()
+            guard let listen = StatusSettings.parseListen(text) else {
+                throw ConfigError("\"\(text)\" is not off, ADDRESS:PORT or [IPv6]:PORT with an IP address and a port 1-65535")
+            }
+            c.status.listen = listen
+        },
+        AgentOption(key: "status_token", placeholder: "TOKEN",
+                    help: "bearer token every status request must carry (at least 16 characters); required when status_listen is not loopback") { c, v throws(ConfigError) in
+            c.status.token = try v.string()
+        },
+        AgentOption(key: "health_offline_limit", placeholder: "SECONDS",
+                    help: "/healthz reports unhealthy once the broker has been unreachable this long", default: .value("600")) { c, v throws(ConfigError) in
+            c.status.offlineLimit = try v.number(in: 1...86_400 * 30)
         },
     ]
 

@@ -120,7 +120,7 @@ public enum Ed25519 {
     }
 
     /// Runs `read` on a read-only memory BIO over the text's bytes (alive for the call).
-    private static func readPEM(_ text: String, _ read: (OpaquePointer) -> OpaquePointer?) -> OpaquePointer? {
+    static func readPEM(_ text: String, _ read: (OpaquePointer) -> OpaquePointer?) -> OpaquePointer? {
         let bytes = Array(text.utf8)
         guard !bytes.isEmpty, bytes.count < Int(Int32.max) else { return nil }
         return bytes.withUnsafeBytes { buffer -> OpaquePointer? in

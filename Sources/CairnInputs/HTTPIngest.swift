@@ -12,11 +12,25 @@ import CairnHTTP
 /// saying what is wrong and where. Routing (404/405) and the token (401) are
 /// CairnHTTP's `Router` and `TokenCheck`; the socket is an `HTTPListeners.Listener`'s.
 public final class HTTPIngest {
-    public struct Counters: Equatable {
-        public var requestsAccepted: Int64 = 0
-        public var requestsRejected: Int64 = 0
-        public var readingsAccepted: Int64 = 0
+    /// Handles into the agent's `MetricRegistry` (labelled with the input's name), with `Int64` views.
+    public struct Counters {
+        let accepted: MetricRegistry.Series
+        let refused: MetricRegistry.Series
+        let readings: MetricRegistry.Series
         public var lastError: String = ""
+
+        init(_ metrics: MetricRegistry, input: String) {
+            let requests = metrics.family("cairn_http_ingest_requests_total", help: "HTTP ingest requests, by input and result (accepted, or rejected with a 4xx).",
+                                          kind: .counter, labels: ["input", "result"])
+            accepted = requests.with([input, "accepted"])
+            refused = requests.with([input, "rejected"])
+            readings = metrics.family("cairn_http_ingest_readings_total", help: "Readings taken by HTTP ingest, by input.",
+                                      kind: .counter, labels: ["input"]).with([input])
+        }
+
+        public var requestsAccepted: Int64 { Int64(accepted.value) }
+        public var requestsRejected: Int64 { Int64(refused.value) }
+        public var readingsAccepted: Int64 { Int64(readings.value) }
     }
 
     public static let path = "/readings"
@@ -29,13 +43,16 @@ public final class HTTPIngest {
     private let unit: String
     /// The largest body accepted (the listener enforces it while this ingest serves it).
     public let maxBodyBytes: Int
-    public private(set) var counters = Counters()
+    public private(set) var counters: Counters
     private var received: [Reading] = []
     private var silence: SilenceWatch
 
     /// `staleAfter`: ms without a reading after which a sensor seen here counts as failing (0: never).
-    public init(name: String, token: String?, maxBodyBytes: Int, unit: String = "", staleAfter: Int64 = 0) {
+    /// `metrics`: where its numbers are registered (the agent's registry; a private one by default).
+    public init(name: String, token: String?, maxBodyBytes: Int, unit: String = "", staleAfter: Int64 = 0,
+                metrics: MetricRegistry = MetricRegistry()) {
         self.name = name
+        counters = Counters(metrics, input: name)
         self.unit = unit
         self.maxBodyBytes = maxBodyBytes
         silence = SilenceWatch(limit: staleAfter)
@@ -59,11 +76,11 @@ public final class HTTPIngest {
     func respond(to request: HTTPRequest) -> HTTPResponse {
         let response = answer(request)
         if response.status >= 400 {
-            counters.requestsRejected += 1
+            counters.refused.add()
             counters.lastError = "HTTP \(response.status) for \(request.method) \(request.path)"
             Log.debug("http ingest: \(request.method) \(request.path): \(response.status) \(response.body)")
         } else {
-            counters.requestsAccepted += 1
+            counters.accepted.add()
         }
         return response
     }
@@ -83,7 +100,7 @@ public final class HTTPIngest {
             return HTTPIngest.error(status, message)
         case .readings(let readings):
             received += readings
-            counters.readingsAccepted += Int64(readings.count)
+            counters.readings.add(Int64(readings.count))
             return HTTPResponse(status: 202, body: "{\"accepted\":\(readings.count)}\n")
         }
     }

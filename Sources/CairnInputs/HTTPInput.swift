@@ -32,7 +32,7 @@ public final class HTTPInput: InputPlugin {
     public init(settings: Settings, common: InputSettings, context: InputContext) {
         self.settings = settings
         ingest = HTTPIngest(name: settings.name, token: settings.token, maxBodyBytes: settings.maxBodyBytes, unit: common.unit,
-                            staleAfter: Int64(settings.staleAfter * 1000))
+                            staleAfter: Int64(settings.staleAfter * 1000), metrics: context.metrics)
         listeners = context.listeners
     }
 

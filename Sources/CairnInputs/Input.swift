@@ -71,14 +71,17 @@ public struct InputContext {
     public var southbound: SouthboundClient?
     /// HTTP sockets by address, kept while an endpoint's other settings change.
     public let listeners: HTTPListeners
+    /// Where inputs register their numbers (the agent's one registry).
+    public let metrics: MetricRegistry
 
     public init(sysfsRoot: String, procRoot: String, dataDirectory: String,
-                southbound: SouthboundClient? = nil, listeners: HTTPListeners = HTTPListeners()) {
+                southbound: SouthboundClient? = nil, listeners: HTTPListeners = HTTPListeners(), metrics: MetricRegistry = MetricRegistry()) {
         self.sysfsRoot = sysfsRoot
         self.procRoot = procRoot
         self.dataDirectory = dataDirectory
         self.southbound = southbound
         self.listeners = listeners
+        self.metrics = metrics
     }
 
     /// Inputs built in one context read the same as in the other.

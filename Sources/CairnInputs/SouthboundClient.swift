@@ -6,27 +6,44 @@ import CairnMQTT
 /// and publishes alarm actions. It works with no cloud connection at all; the
 /// link reconnects by itself with backoff when the LAN broker goes away.
 public final class SouthboundClient {
-    public struct Counters: Equatable {
-        public var messagesReceived: Int64 = 0
-        /// Messages that produced no reading (bad payload, fields missing).
-        public var messagesRejected: Int64 = 0
-        public var actionsPublished: Int64 = 0
-        /// Actions replaced by a newer one for the same topic before the broker was back.
-        public var actionsSuperseded: Int64 = 0
-        public var connections: Int64 = 0
+    /// Handles into the agent's `MetricRegistry`, with `Int64` views.
+    public struct Counters {
+        let received: MetricRegistry.Series
+        let refused: MetricRegistry.Series
+        let published: MetricRegistry.Series
+        let superseded: MetricRegistry.Series
+        let connected: MetricRegistry.Series
         public var lastError: String = ""
+
+        init(_ metrics: MetricRegistry) {
+            received = metrics.counter("cairn_southbound_messages_total", help: "Messages received from the LAN broker.")
+            refused = metrics.counter("cairn_southbound_messages_rejected_total", help: "LAN broker messages that produced no reading (bad payload, fields missing).")
+            published = metrics.counter("cairn_alarm_actions_published_total", help: "Alarm actions published to the LAN broker.")
+            superseded = metrics.counter("cairn_alarm_actions_superseded_total", help: "Alarm actions replaced by a newer one for the same topic before the LAN broker was back.")
+            connected = metrics.counter("cairn_southbound_connections_total", help: "Connections to the LAN broker that were accepted.")
+        }
+
+        public var messagesReceived: Int64 { Int64(received.value) }
+        /// Messages that produced no reading (bad payload, fields missing).
+        public var messagesRejected: Int64 { Int64(refused.value) }
+        public var actionsPublished: Int64 { Int64(published.value) }
+        /// Actions replaced by a newer one for the same topic before the broker was back.
+        public var actionsSuperseded: Int64 { Int64(superseded.value) }
+        public var connections: Int64 { Int64(connected.value) }
     }
 
     public let link: MQTTLink
     public let qos: Int32
-    public private(set) var counters = Counters()
+    public private(set) var counters: Counters
     /// The mqtt inputs this link serves; each message goes to those whose filter matches.
     public private(set) var inputs: [MQTTInput] = []
     /// Actions waiting for the broker: only the latest per topic, like a retained state.
     private var pendingActions: [(topic: String, payload: [UInt8], qos: Int32, retain: Bool)] = []
 
-    public init(settings: MQTTLinkSettings, qos: Int32 = 1) {
+    /// `metrics`: where its numbers are registered (the agent's registry; a private one by default).
+    public init(settings: MQTTLinkSettings, qos: Int32 = 1, metrics: MetricRegistry = MetricRegistry()) {
         link = MQTTLink(settings: settings)
+        counters = Counters(metrics)
         self.qos = qos
     }
 
@@ -86,7 +103,7 @@ public final class SouthboundClient {
         if link.isOnline, send(topic: topic, payload: payload, qos: qos, retain: retain) { return }
         if let slot = pendingActions.firstIndex(where: { $0.topic == topic }) {
             pendingActions.remove(at: slot)
-            counters.actionsSuperseded += 1
+            counters.superseded.add()
         }
         pendingActions.append((topic, payload, qos, retain))
         Log.warning("southbound broker \(link.settings.broker) not connected; \(topic) will be published on reconnect")
@@ -101,7 +118,7 @@ public final class SouthboundClient {
         guard let session = link.session else { return false }
         do {
             _ = try session.publish(topic: topic, payload: payload, qos: qos, retain: retain)
-            counters.actionsPublished += 1
+            counters.published.add()
             return true
         } catch {
             counters.lastError = "publish to \(topic) failed: \(error)"
@@ -117,7 +134,7 @@ public final class SouthboundClient {
     private func handle(_ event: MQTTLink.Event, now: Int64) {
         switch event {
         case .online:
-            counters.connections += 1
+            counters.connected.add()
             Log.info("connected to the southbound broker \(link.settings.broker)")
             subscribeAll(now: now)
             let waiting = pendingActions
@@ -129,7 +146,7 @@ public final class SouthboundClient {
             counters.lastError = reason
             Log.warning("southbound broker \(link.settings.broker): \(reason); retrying in \(retryIn) ms")
         case .message(let topic, let payload):
-            counters.messagesReceived += 1
+            counters.received.add()
             let wall = Clock.wallMilliseconds()
             var accepted = false
             var firstFailure: SensorFailure?
@@ -139,7 +156,7 @@ public final class SouthboundClient {
                 firstFailure = firstFailure ?? result.failures.first
             }
             if !accepted {
-                counters.messagesRejected += 1
+                counters.refused.add()
                 if let firstFailure { counters.lastError = firstFailure.reason }
             }
         case .subscribed(_, let granted):

@@ -12,6 +12,18 @@ extension DurableQueue {
         }
     }
 
+    /// The time (wall ms) of the oldest record still waiting in `stream`, nil when none
+    /// waits: one index step, cheap at any depth.
+    public func oldestTime(stream: QueueStream) throws(QueueError) -> Int64? {
+        do {
+            let select = try database.prepare("SELECT time_ms FROM records WHERE stream = ? ORDER BY seq LIMIT 1")
+            select.bind(1, stream.rawValue)
+            return try select.step() ? select.int64(0) : nil
+        } catch {
+            throw QueueError("oldest record", error)
+        }
+    }
+
     func usedBytesRaw() throws(SQLiteError) -> Int64 {
         let pages = try database.scalar("PRAGMA page_count") - database.scalar("PRAGMA freelist_count")
         return pages * (try database.scalar("PRAGMA page_size"))

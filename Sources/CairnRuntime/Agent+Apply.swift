@@ -1,4 +1,5 @@
 import CairnCore
+import CairnCrypto
 import CairnControl
 import CairnInputs
 
@@ -16,7 +17,7 @@ extension Agent {
             // The pushed document in force stays in force: it is a layer of its own, between the file and the flags.
             let next = try ConfigLoader.load(arguments, pushed: push.inForce?.layer)
             let rebuilt = try apply(next)
-            status.configReloads += 1
+            counts.reloadsApplied.add()
             Log.info("configuration \(config.origin.version) applied; rebuilt: \(rebuilt.isEmpty ? "nothing" : rebuilt.joined(separator: ", "))")
             events.emit("config.applied", stamp: now, data: [
                 .text("config_version", next.origin.version), .text("source", next.origin.path.isEmpty ? "defaults" : next.origin.path),
@@ -25,7 +26,7 @@ extension Agent {
             // The reported document names the configuration version, which includes the file's.
             refreshReport()
         } catch {
-            status.configReloadFailed += 1
+            counts.reloadsRefused.add()
             status.configLastError = error.description
             Log.error("configuration not applied, the previous one keeps running: \(error)")
             events.emit("config.failed", stamp: now, data: [
@@ -50,6 +51,18 @@ extension Agent {
         } catch {
             throw ConfigError(error.description, path: error.inputIndex.map { "$.inputs[\($0)]" } ?? "")
         }
+        // A status server on another port is bound now, so a port that cannot be had refuses the change;
+        // one on the same port is moved in step 3 (the old socket holds the port until then).
+        let oldServer = statusServer
+        if let listen = new.status.listen, listen != statusServer?.listen, listen.port != statusServer?.listen.port {
+            do {
+                try openStatusServer(new.status, strict: strict)
+            } catch {
+                plan.discard()
+                statusServer = oldServer
+                throw error
+            }
+        }
         // 2. Readings held for the commit interval were taken under the old configuration: stored first.
         commitPending()
         var rebuilt: [String] = []
@@ -58,6 +71,7 @@ extension Agent {
                 try queue.reconfigure(new.queueOptions)
             } catch {
                 plan.discard()
+                statusServer = oldServer
                 throw ConfigError("\(error)")
             }
             rebuilt.append("queue")
@@ -68,6 +82,10 @@ extension Agent {
         rebuilt = plan.rebuilt + rebuilt
         if new.uplink != config.uplink {
             rebuilt.append(uplink.reconfigure(new.uplink) ? "uplink" : "uplink:delivery")
+        }
+        if new.status != config.status {
+            try? openStatusServer(new.status, strict: false)
+            rebuilt.append("status")
         }
         let old = config
         config = new
@@ -81,6 +99,7 @@ extension Agent {
         status.broker = new.uplink.broker.description
         status.configVersion = new.origin.version
         status.configAppliedAt = Clock.wallMilliseconds()
+        certificateExpiry = new.uplink.certFile.flatMap { Certificate.expiry(pemFile: $0, nowWall: Clock.wallMilliseconds()) }
         // Sensors of removed inputs are gone, not recovered: no event for them.
         status.failingSensors = status.failingSensors.filter { sensors.failingSensors.contains($0) }
         // The meta document carries the version: built again now.

@@ -70,34 +70,42 @@ extension Agent {
     }
 
     func writeStatus() {
-        status.updatedAt = Clock.wallMilliseconds()
-        status.connection = uplink.isOnline ? "online" : "offline"
-        status.queueDepth = queue.recordCount
-        status.queueUsedBytes = (try? queue.usedBytes()) ?? -1
-        // What the queue file records, the number `cairn queue stats` reads too.
-        status.queueBudgetBytes = queue.budgetBytes ?? queue.options.budgetBytes
-        status.queueLosses = queue.losses.entries.map { ("\($0.stream.name).\($0.reason.rawValue)", $0.count) }
-        status.activeAlarms = sensors.activeAlarms
-        status.readingsRejected = sensors.rejectedReadings
-        status.clock = clock.trusted ? "trusted" : (holdsRecords ? "untrusted (holding readings)" : "untrusted")
-        status.inflightMessages = Int64(uplink.inflightMessages)
-        status.recordsDelivered = uplink.counters.recordsAcknowledged
-        status.payloadBytesJSON = uplink.counters.payloadBytesUncompressed
-        status.payloadBytesSent = uplink.counters.payloadBytesSent
-        status.connections = uplink.counters.connections
-        status.connectFailures = uplink.counters.connectFailures
-        if !uplink.counters.lastError.isEmpty { status.lastError = uplink.counters.lastError }
-        report(sensors, into: &status)
-        let counts = loop.counts
-        status.loopSources = Int64(counts.sources)
-        status.loopTimers = Int64(counts.timers)
-        status.loopDeadlines = Int64(counts.deadlines)
-        status.loopHooks = Int64(counts.hooks)
+        if config.status.listen != nil && statusServer == nil { try? openStatusServer(config.status, strict: false) }
+        refreshStatus()
+        history.record(sensor: Agent.queueSeries, time: status.updatedAt, value: Double(queue.recordCount))
         do {
             try Files.writeAtomically("\(config.agent.dataDirectory)/\(StatusReport.fileName)", status.json(), durable: false)
         } catch {
             Log.warning("cannot write status: \(error)")
         }
+    }
+
+    /// The status document as of now: the registry's gauges sampled, the facts read
+    /// from the parts that own them. The status file, `/api/status` and the page show this.
+    func refreshStatus() {
+        sampleMetrics()
+        let wall = Clock.wallMilliseconds()
+        status.updatedAt = wall
+        status.connection = uplink.isOnline ? "online" : "offline"
+        status.queueDepth = queue.recordCount
+        status.queueUsedBytes = (try? queue.usedBytes()) ?? -1
+        // What the queue file records, the number `cairn queue stats` reads too.
+        status.queueBudgetBytes = queue.budgetBytes ?? queue.options.budgetBytes
+        status.activeAlarms = sensors.activeAlarms
+        status.clock = clock.trusted ? "trusted" : (holdsRecords ? "untrusted (holding readings)" : "untrusted")
+        if !uplink.counters.lastError.isEmpty { status.lastError = uplink.counters.lastError }
+        status.southbound = sensors.southbound.map { $0.isOnline ? "online" : "offline" } ?? ""
+        status.httpErrors = sensors.inputReport.httpErrors
+        status.diskFreeBytes = Files.freeBytes(config.agent.dataDirectory)
+        status.certificateExpires = certificateExpiry
+        status.healthReasons = healthReasons(nowMonotonic: Clock.monotonicMilliseconds())
+        let failing = Set(status.failingSensors)
+        status.sensors = knownSensors.values.sorted { $0.id < $1.id }.map { sensor in
+            let points = history.points(sensor.id)
+            return StatusReport.Sensor(id: sensor.id, label: sensor.label, unit: sensor.unit, value: points.last?.value, failing: failing.contains(sensor.id),
+                                       recent: points.suffix(Agent.recentValues).map { $0.value })
+        }
+        status.metrics = metrics
     }
 }
 
@@ -108,10 +116,14 @@ extension Agent {
         for transition in uplink.takeTransitions() {
             switch transition {
             case .connected(let down, let failed):
+                status.connectionSince = Clock.wallMilliseconds()
+                connectionChangedMonotonic = Clock.monotonicMilliseconds()
                 events.emit("uplink.connected", stamp: now, data: [
                     .number("offline_ms", down), .number("failed_attempts", Int64(failed)), .number("queued", queue.recordCount),
                 ])
             case .lost(let reason):
+                status.connectionSince = Clock.wallMilliseconds()
+                connectionChangedMonotonic = Clock.monotonicMilliseconds()
                 events.emit("uplink.lost", stamp: now, data: [.text("reason", reason)])
             }
         }
@@ -153,8 +165,8 @@ extension Agent {
         w.key("queue_depth"); w.integer(queue.recordCount)
         w.key("queue_used_bytes"); w.integer((try? queue.usedBytes()) ?? -1)
         w.key("queue_losses"); w.integer(queue.losses.total)
-        w.key("readings_taken"); w.integer(status.readingsTaken)
-        w.key("sensor_failures"); w.integer(status.sensorFailures)
+        w.key("readings_taken"); w.integer(Int64(counts.readingsTaken.value))
+        w.key("sensor_failures"); w.integer(Int64(counts.sensorFailures.value))
         w.key("failing_sensors"); w.integer(Int64(status.failingSensors.count))
         w.key("clock"); w.string(clock.trusted ? "trusted" : "untrusted")
         w.endObject()
@@ -181,23 +193,5 @@ extension Agent {
             Log.info("sensor \(sensor) reads again")
             events.emit("sensor.recovered", subject: sensor, stamp: now, data: [.text("sensor", sensor)])
         }
-    }
-}
-
-extension Agent {
-    /// The southbound link and the inputs' counters in the status document.
-    func report(_ sensors: SensorRuntime, into status: inout StatusReport) {
-        if let southbound = sensors.southbound {
-            status.southbound = southbound.isOnline ? "online" : "offline"
-            status.southboundMessages = southbound.counters.messagesReceived
-            status.southboundMessagesRejected = southbound.counters.messagesRejected
-            status.alarmActionsPublished = southbound.counters.actionsPublished
-        } else {
-            status.southbound = ""
-        }
-        let inputs = sensors.inputReport
-        status.httpRequestsAccepted = inputs.httpRequestsAccepted
-        status.httpRequestsRejected = inputs.httpRequestsRejected
-        status.httpErrors = inputs.httpErrors
     }
 }

@@ -1,5 +1,6 @@
 import CSystem
 import CairnCore
+import CairnCrypto
 import CairnControl
 import CairnQueue
 import CairnStatus
@@ -21,6 +22,19 @@ public final class Agent {
     var events: AgentEvents
     var clock: ClockTracker
     var status = StatusReport()
+    /// Every number the agent and its layers count (AgentMetrics.swift); status, `/metrics` and health read it.
+    let metrics = MetricRegistry()
+    let counts: AgentMetrics
+    /// Recent values per sensor and of the queue depth, for the status page's charts and `cairn status`.
+    let history = SensorHistory(pointsPerSensor: Agent.historyPoints, maxSensors: Agent.historySensors)
+    /// The local status page, `/metrics`, `/healthz` and `/api/status` (nil: status_listen off, or not listening yet).
+    var statusServer: StatusServer?
+    /// Why status_listen cannot be served now ("" when it is, or is off).
+    var statusServerError = ""
+    /// When the client certificate (cert_file) expires, read when the configuration is applied.
+    var certificateExpiry: Int64?
+    /// When the broker connection last went up or down (monotonic ms; the start until then).
+    var connectionChangedMonotonic = Clock.monotonicMilliseconds()
     let startedMonotonic = Clock.monotonicMilliseconds()
     /// Readings read but not yet committed (queue_commit_interval > 0).
     var pending: [PendingRecord] = []
@@ -89,8 +103,9 @@ public final class Agent {
         clock = ClockTracker(bootID: bootID, syncFile: syncFile, wall: Clock.wallMilliseconds(),
                              monotonic: Clock.monotonicMilliseconds(), syncFileExists: syncFile.map { Files.exists($0) } ?? false)
         events = AgentEvents(source: config.agent.topicPrefix, queue: queue, bootID: bootID)
-        uplink = Uplink(settings: config.uplink, queue: queue)
-        sensors = SensorRuntime(loop: loop)
+        counts = AgentMetrics(metrics)
+        uplink = Uplink(settings: config.uplink, queue: queue, metrics: metrics)
+        sensors = SensorRuntime(loop: loop, metrics: metrics)
         // At start nothing is refused: an input that cannot open now (a port in use) is retried.
         if let plan = try? sensors.prepare(config, strict: false, nowMonotonic: Clock.monotonicMilliseconds()) {
             _ = sensors.commit(plan, nowWall: Clock.wallMilliseconds(), nowMonotonic: Clock.monotonicMilliseconds())
@@ -99,8 +114,10 @@ public final class Agent {
         status.broker = config.uplink.broker.description
         status.pid = Int64(getpid())
         status.startedAt = Clock.wallMilliseconds()
+        status.connectionSince = status.startedAt
         status.configVersion = config.origin.version
         status.configAppliedAt = status.startedAt
+        certificateExpiry = config.uplink.certFile.flatMap { Certificate.expiry(pemFile: $0, nowWall: Clock.wallMilliseconds()) }
         settleBoot()
     }
 
@@ -144,11 +161,14 @@ public final class Agent {
         loop.afterEachTurn { [self] now in serviceControlPlane(now) }
         loop.deadline { [self] in push.pending?.deadline ?? Int64.max }
         watchStart()
+        watchStatusServer()
+        try? openStatusServer(config.status, strict: false)
 
         loop.run()
         // The loop's closures capture the agent: drop them, so the agent is freed
         // when its owner lets go (queue closed, MQTT handle destroyed).
         loop.removeAll()
+        statusServer = nil
 
         sensors.stop()
         // A clean stop is not a failed start; a pending confirmation stays pending (rolled back at the next start).
@@ -179,8 +199,9 @@ public final class Agent {
             if !pending.isEmpty && nowMonotonic - lastCommit >= commitInterval { commitPending() }
             return
         }
-        status.readingsTaken += Int64(output.readings.count)
-        status.sensorFailures += Int64(output.failures.count)
+        counts.readingsTaken.add(Int64(output.readings.count))
+        counts.sensorFailures.add(Int64(output.failures.count))
+        for reading in output.readings { history.record(sensor: reading.sensor, time: reading.time, value: reading.value) }
         let failing = sensors.failingSensors
         if failing != status.failingSensors {
             reportSensorHealth(was: status.failingSensors, now: failing, detail: output.failures)
@@ -219,7 +240,7 @@ public final class Agent {
         lastCommit = Clock.monotonicMilliseconds()
         do {
             try queue.append(batch)
-            status.readingsStored += Int64(batch.count)
+            counts.recordsStored.add(Int64(batch.count))
             Log.debug("queued \(batch.count) readings")
             if let failed = storageFailure {
                 storageFailure = nil
@@ -227,7 +248,7 @@ public final class Agent {
                 events.emit("queue.write_recovered", stamp: now, data: [.number("rejected", failed)])
             }
         } catch {
-            status.readingsNotStored += Int64(batch.count)
+            counts.recordsNotStored.add(Int64(batch.count))
             status.lastError = "\(error)"
             Log.error("\(batch.count) readings not stored: \(error)")
             if storageFailure == nil {

@@ -58,8 +58,11 @@ public enum Commands {
         }
     }
 
+    /// `cairn status [--json]`: the status file the agent writes, as a table or as the
+    /// document `/api/status` serves, with `running` as this command finds it.
     static func status(_ arguments: [String]) -> Int32 {
-        guard let config = configuration(arguments) else { return 2 }
+        let json = arguments.contains("--json")
+        guard let config = configuration(arguments.filter { $0 != "--json" }) else { return 2 }
         let path = "\(config.agent.dataDirectory)/\(StatusReport.fileName)"
         guard let text = Files.read(path) else {
             fail("no status at \(path): the agent has not run with this data directory (--data-dir)")
@@ -70,7 +73,13 @@ public enum Commands {
             return 1
         }
         let running = document["pid"]?.integer.map { $0 > 0 && (kill(pid_t($0), 0) == 0 || cairn_errno() == EPERM) } ?? false
-        output(StatusReport.render(document, running: running))
+        guard json else {
+            output(StatusReport.render(document, running: running))
+            return 0
+        }
+        var members = (document.members ?? []).filter { $0.key != "running" }
+        members.insert(JSONMember(key: "running", value: .bool(running)), at: 0)
+        output(JSONWriter.encode(.object(members)) + "\n")
         return 0
     }
 

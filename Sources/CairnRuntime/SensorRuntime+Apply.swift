@@ -50,9 +50,10 @@ extension SensorRuntime {
             (old.southboundUse != nil) != (config.southboundUse != nil) || old.southbound != config.southbound || mqtt(old) != mqtt(config)
         } ?? (wantsLink != nil)
         var next = InputContext(sysfsRoot: config.agent.sysfsRoot, procRoot: config.agent.procRoot,
-                                dataDirectory: config.agent.dataDirectory, southbound: context.southbound, listeners: context.listeners)
+                                dataDirectory: config.agent.dataDirectory, southbound: context.southbound, listeners: context.listeners,
+                                metrics: context.metrics)
         if southboundRebuilt {
-            next.southbound = wantsLink.map { SouthboundClient(settings: $0) }
+            next.southbound = wantsLink.map { SouthboundClient(settings: $0, metrics: context.metrics) }
             rebuilt.append("southbound")
         }
         let sameRoots = applied != nil && context.sameRoots(as: next)

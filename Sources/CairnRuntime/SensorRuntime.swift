@@ -37,9 +37,10 @@ public final class SensorRuntime {
     var eventSource = ""
 
     /// An empty runtime on `loop`; `prepare` and `commit` a configuration to start reading.
-    public init(loop: EventLoop, listeners: HTTPListeners = HTTPListeners()) {
+    /// `metrics`: the registry its inputs and links count into.
+    public init(loop: EventLoop, listeners: HTTPListeners = HTTPListeners(), metrics: MetricRegistry = MetricRegistry()) {
         self.loop = loop
-        context = InputContext(sysfsRoot: "", procRoot: "", dataDirectory: "", listeners: listeners)
+        context = InputContext(sysfsRoot: "", procRoot: "", dataDirectory: "", listeners: listeners, metrics: metrics)
         // The southbound client is looked up each turn: a rebuilt one needs no new registration.
         loop.watch(request: { [unowned(unsafe) self] in self.context.southbound?.pollRequest }, ready: { [unowned(unsafe) self] revents in
             self.context.southbound?.handle(revents: revents, now: Clock.monotonicMilliseconds())

@@ -6,7 +6,7 @@
 /// and the last value on top, the minimum and the time covered below. No styles of
 /// its own beyond `currentColor`: the page sets them.
 public enum SVGChart {
-    public static let maxPoints = 80
+    public static let maxPoints = 60
 
     /// `width` and `height` are the viewBox (at least 80 × 40); `id` names the series in
     /// `data-sensor`. Non-finite values are skipped; none left draws "no data".

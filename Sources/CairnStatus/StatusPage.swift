@@ -61,7 +61,7 @@ public enum StatusPage {
         .online{color:#145c24}.offline{color:#9b1c12}\
         dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0 0 6px}dt{color:#666}dd{margin:0}\
         .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(300px,100%),1fr));gap:8px}.grid .sensor{margin:0}\
-        .value{font-size:1.4em;font-weight:600}.badge{background:#9b1c12;color:#fff;border-radius:4px;padding:0 6px}\
+        .value{font-size:1.4em;font-weight:600}.label{margin:0;color:#666}.badge{background:#9b1c12;color:#fff;border-radius:4px;padding:0 6px}\
         .sensor.failing{border-color:#9b1c12}svg.chart{width:100%;max-width:560px;height:auto;display:block;color:#1a5fb4}
         """
 
@@ -80,13 +80,15 @@ public enum StatusPage {
         return out + "</section>\n"
     }
 
-    /// One sensor: name, last value and unit, a badge when failing, and its chart.
+    /// One sensor: name, its hardware label, last value and unit, a badge when failing, and its chart.
     /// An entry without an id names nothing to show and is skipped.
     private static func card(_ sensor: JSONValue, history: SensorHistory) -> String {
         guard let id = sensor["id"]?.string else { return "" }
         let name = HTML.escape(id), unit = sensor["unit"]?.string ?? ""
         let failing = sensor["failing"]?.bool ?? false
-        var out = "<section class=\"sensor\(failing ? " failing" : "")\" data-sensor=\"\(name)\"><h3>\(name)</h3><p>"
+        var out = "<section class=\"sensor\(failing ? " failing" : "")\" data-sensor=\"\(name)\"><h3>\(name)</h3>"
+        if let label = sensor["label"]?.string, !label.isEmpty { out += "<p class=\"label\">\(HTML.escape(label))</p>" }
+        out += "<p>"
         out += "<span class=\"value\">\(sensor["value"]?.number.map(HTML.number) ?? "-")</span> \(HTML.escape(unit))"
         if failing { out += " <span class=\"badge\">failing</span>" }
         return out + "</p>" + SVGChart.render(id: id, points: history.points(id), unit: unit) + "</section>\n"

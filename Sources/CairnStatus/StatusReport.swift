@@ -1,7 +1,10 @@
 import CairnCore
 
-/// What a field technician sees in `cairn status`: written by the running
-/// agent to <data-dir>/status.json at each read, read by the command.
+/// What a field technician sees in `cairn status`, on the status page and at
+/// `/api/status`: written by the running agent to <data-dir>/status.json at each
+/// status period, read by the command. It holds the facts (states, lists, texts);
+/// every number the agent counts is in its `MetricRegistry`, written out here
+/// under `metrics` with the names `/metrics` uses.
 public struct StatusReport {
     public var device: String = ""
     public var version: String = BuildInfo.version
@@ -10,62 +13,67 @@ public struct StatusReport {
     public var updatedAt: Int64 = 0
     public var broker: String = ""
     public var connection: String = "offline"
+    /// When the connection last went up or down (wall ms; the start until then).
+    public var connectionSince: Int64 = 0
     public var lastError: String = ""
     public var queueDepth: Int64 = 0
     public var queueUsedBytes: Int64 = 0
     public var queueBudgetBytes: Int64 = 0
-    /// "<stream>.<reason>" → records lost that way, since the queue file was created.
-    public var queueLosses: [(String, Int64)] = []
     public var clock: String = "trusted"
-    public var inflightMessages: Int64 = 0
-    public var readingsTaken: Int64 = 0
-    public var readingsStored: Int64 = 0
-    public var readingsNotStored: Int64 = 0
-    public var recordsDelivered: Int64 = 0
-    /// Telemetry payload bytes as JSON, and as sent (after compression).
-    public var payloadBytesJSON: Int64 = 0
-    public var payloadBytesSent: Int64 = 0
-    public var sensorFailures: Int64 = 0
-    /// Readings dropped by range checks and spike filters.
-    public var readingsRejected: Int64 = 0
     /// Alarms currently raised, as "rule sensor".
     public var activeAlarms: [String] = []
     public var failingSensors: [String] = []
-    public var connections: Int64 = 0
-    public var connectFailures: Int64 = 0
     /// The southbound (LAN) broker: "online"/"offline", or "" when none is configured.
     public var southbound: String = ""
-    public var southboundMessages: Int64 = 0
-    public var southboundMessagesRejected: Int64 = 0
-    public var alarmActionsPublished: Int64 = 0
-    /// HTTP ingest: requests taken and refused (4xx), and endpoints that could not listen.
-    public var httpRequestsAccepted: Int64 = 0
-    public var httpRequestsRejected: Int64 = 0
+    /// HTTP ingest endpoints that could not listen.
     public var httpErrors: [String] = []
     /// The configuration in force ("file:<hash>" or "defaults"), when it was
-    /// applied, how many reloads were applied and refused, and why the last was refused.
+    /// applied, and why the last reload or push was refused.
     public var configVersion: String = ""
     public var configAppliedAt: Int64 = 0
-    public var configReloads: Int64 = 0
-    public var configReloadFailed: Int64 = 0
     public var configLastError: String = ""
     /// Pushed configurations: the version in force (0: none), and the last
     /// report on <prefix>/config/reported ("applied 8", "rolled-back 9: …").
     public var configPushedVersion: Int64 = 0
     public var configPushReport: String = ""
-    /// Registrations in the event loop (constant across reloads that change nothing in number).
-    public var loopSources: Int64 = 0
-    public var loopTimers: Int64 = 0
-    public var loopDeadlines: Int64 = 0
-    public var loopHooks: Int64 = 0
+    public var diskFreeBytes: Int64?
+    /// When the client certificate (mTLS) stops being valid (wall ms), when one is configured.
+    public var certificateExpires: Int64?
+    /// Why the agent is not healthy (empty: healthy); `/healthz` answers 503 with these.
+    public var healthReasons: [String] = []
+    /// Each sensor seen, with its last value and its recent values (oldest first) for a sparkline.
+    public var sensors: [Sensor] = []
+    /// Every counter, gauge and histogram, as `/metrics` names them.
+    public var metrics: MetricRegistry?
+
+    public struct Sensor {
+        public var id: String
+        /// The hardware's own name for it ("Core 0"), when it has one.
+        public var label: String?
+        public var unit: String
+        public var value: Double?
+        public var failing: Bool
+        public var recent: [Double]
+
+        public init(id: String, label: String? = nil, unit: String, value: Double?, failing: Bool, recent: [Double]) {
+            self.id = id
+            self.label = label
+            self.unit = unit
+            self.value = value
+            self.failing = failing
+            self.recent = recent
+        }
+    }
 
     public init() {}
 
     public static let fileName = "status.json"
 
     public func json() -> String {
-        var w = JSONWriter(reservingCapacity: 512)
+        var w = JSONWriter(reservingCapacity: 2048)
         w.beginObject()
+        // Whoever writes this document is the running agent; `cairn status --json` says whether it still runs.
+        w.key("running"); w.bool(true)
         w.key("device"); w.string(device)
         w.key("version"); w.string(version)
         w.key("pid"); w.integer(pid)
@@ -73,71 +81,76 @@ public struct StatusReport {
         w.key("updated_at"); w.string(Clock.rfc3339(updatedAt))
         w.key("broker"); w.string(broker)
         w.key("connection"); w.string(connection)
+        w.key("connection_since"); w.string(Clock.rfc3339(connectionSince))
         w.key("last_error"); w.string(lastError)
+        w.key("health")
+        w.beginObject()
+        w.key("healthy"); w.bool(healthReasons.isEmpty)
+        w.key("reasons"); strings(healthReasons, &w)
+        w.endObject()
         w.key("queue_depth"); w.integer(queueDepth)
         w.key("queue_used_bytes"); w.integer(queueUsedBytes)
         w.key("queue_budget_bytes"); w.integer(queueBudgetBytes)
+        w.key("queue_oldest_unsent_seconds")
+        labelled("cairn_queue_oldest_unsent_age_seconds", &w) { $0[0] }
         w.key("queue_losses")
-        w.beginObject()
-        for (key, count) in queueLosses { w.key(key); w.integer(count) }
-        w.endObject()
+        labelled("cairn_queue_lost_records_total", &w) { "\($0[0]).\($0[1])" }
         w.key("clock"); w.string(clock)
-        w.key("inflight_messages"); w.integer(inflightMessages)
-        w.key("readings_taken"); w.integer(readingsTaken)
-        w.key("readings_stored"); w.integer(readingsStored)
-        w.key("readings_not_stored"); w.integer(readingsNotStored)
-        w.key("records_delivered"); w.integer(recordsDelivered)
-        w.key("payload_bytes_json"); w.integer(payloadBytesJSON)
-        w.key("payload_bytes_sent"); w.integer(payloadBytesSent)
-        w.key("sensor_failures"); w.integer(sensorFailures)
-        w.key("readings_rejected"); w.integer(readingsRejected)
-        w.key("active_alarms")
-        w.beginArray()
-        for alarm in activeAlarms { w.string(alarm) }
-        w.endArray()
-        w.key("failing_sensors")
-        w.beginArray()
-        for sensor in failingSensors { w.string(sensor) }
-        w.endArray()
-        w.key("connections"); w.integer(connections)
-        w.key("connect_failures"); w.integer(connectFailures)
-        if !southbound.isEmpty {
-            w.key("southbound"); w.string(southbound)
-            w.key("southbound_messages"); w.integer(southboundMessages)
-            w.key("southbound_messages_rejected"); w.integer(southboundMessagesRejected)
-            w.key("alarm_actions_published"); w.integer(alarmActionsPublished)
-        }
-        if httpRequestsAccepted + httpRequestsRejected > 0 || !httpErrors.isEmpty {
-            w.key("http_requests_accepted"); w.integer(httpRequestsAccepted)
-            w.key("http_requests_rejected"); w.integer(httpRequestsRejected)
-            w.key("http_errors")
-            w.beginArray()
-            for error in httpErrors { w.string(error) }
-            w.endArray()
-        }
+        w.key("active_alarms"); strings(activeAlarms, &w)
+        w.key("failing_sensors"); strings(failingSensors, &w)
+        if !southbound.isEmpty { w.key("southbound"); w.string(southbound) }
+        if !httpErrors.isEmpty { w.key("http_errors"); strings(httpErrors, &w) }
         w.key("config_version"); w.string(configVersion)
         w.key("config_applied_at"); w.string(Clock.rfc3339(configAppliedAt))
-        w.key("config_reloads"); w.integer(configReloads)
-        w.key("config_reload_failed"); w.integer(configReloadFailed)
         w.key("config_last_error"); w.string(configLastError)
         w.key("config_pushed_version"); w.integer(configPushedVersion)
         w.key("config_push_report"); w.string(configPushReport)
-        w.key("event_loop")
-        w.beginObject()
-        w.key("sources"); w.integer(loopSources)
-        w.key("timers"); w.integer(loopTimers)
-        w.key("deadlines"); w.integer(loopDeadlines)
-        w.key("hooks"); w.integer(loopHooks)
-        w.endObject()
+        if let diskFreeBytes { w.key("disk_free_bytes"); w.integer(diskFreeBytes) }
+        if let certificateExpires { w.key("tls_certificate_expires"); w.string(Clock.rfc3339(certificateExpires)) }
+        w.key("sensors")
+        w.beginArray()
+        for sensor in sensors {
+            w.beginObject()
+            w.key("id"); w.string(sensor.id)
+            if let label = sensor.label { w.key("label"); w.string(label) }
+            w.key("unit"); w.string(sensor.unit)
+            w.key("value")
+            if let value = sensor.value, value.isFinite { w.number(value) } else { w.null() }
+            w.key("failing"); w.bool(sensor.failing)
+            w.key("recent")
+            w.beginArray()
+            for value in sensor.recent where value.isFinite { w.number(value) }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+        w.key("metrics")
+        if let metrics { MetricsText.json(metrics, into: &w) } else { w.beginObject(); w.endObject() }
         w.endObject()
         return w.text + "\n"
     }
 
-    /// Human-readable lines for the terminal, straight from the stored document;
-    /// byte counts (`*_bytes`) in binary units.
+    private func strings(_ items: [String], _ w: inout JSONWriter) {
+        w.beginArray()
+        for item in items { w.string(item) }
+        w.endArray()
+    }
+
+    /// One labelled family of the registry as an object, keyed by `key(labels)`; zero values left out.
+    private func labelled(_ name: String, _ w: inout JSONWriter, key: ([String]) -> String) {
+        w.beginObject()
+        for series in metrics?.named(name)?.series ?? [] where series.value != 0 {
+            w.key(key(series.labels)); w.number(series.value)
+        }
+        w.endObject()
+    }
+
+    /// Human-readable lines for the terminal, straight from the stored document:
+    /// the facts one per line (byte counts in binary units), then each sensor with
+    /// its last value and a sparkline of its recent values, then the counters.
     public static func render(_ document: JSONValue) -> String {
         var out = ""
-        let members = document.members ?? []
+        let members = (document.members ?? []).filter { $0.key != "sensors" && $0.key != "metrics" && $0.key != "running" }
         let width = members.reduce(20) { max($0, $1.key.utf8.count) }
         for member in members {
             var words = member.key.split(separator: "_").map(String.init)
@@ -150,13 +163,44 @@ public struct StatusReport {
             case .number(let n): value = Numbers.format(n)
             case .array(let items):
                 value = items.isEmpty ? "-" : items.compactMap { $0.string }.joined(separator: ", ")
+            case .object where member.key == "health":
+                let reasons = member.value["reasons"]?.array?.compactMap { $0.string } ?? []
+                value = reasons.isEmpty ? "healthy" : "NOT HEALTHY: " + reasons.joined(separator: "; ")
             case .object(let members):
                 value = members.isEmpty ? "none" : members.map { "\($0.key) \(JSONWriter.encode($0.value))" }.joined(separator: ", ")
             default: value = JSONWriter.encode(member.value)
             }
-            var label = words.joined(separator: " ")
-            while label.utf8.count < width { label += " " }
-            out += "\(label) \(value)\n"
+            out += padded(words.joined(separator: " "), width) + " \(value)\n"
+        }
+        let sensors = document["sensors"]?.array ?? []
+        if !sensors.isEmpty {
+            out += "\nsensors\n"
+            let idWidth = sensors.reduce(10) { max($0, ($1["id"]?.string ?? "").utf8.count) }
+            for sensor in sensors {
+                let unit = sensor["unit"]?.string ?? ""
+                var value = sensor["value"]?.number.map { Numbers.format($0) + (unit.isEmpty ? "" : " " + unit) } ?? "-"
+                if sensor["failing"]?.bool == true { value += " (failing)" }
+                let recent = sensor["recent"]?.array?.compactMap { $0.number } ?? []
+                out += "  " + padded(sensor["id"]?.string ?? "?", idWidth) + " " + padded(value, 16) + " " + Sparkline.text(recent) + "\n"
+            }
+        }
+        let counters = document["metrics"]?.members ?? []
+        if !counters.isEmpty {
+            out += "\nmetrics\n"
+            let nameWidth = counters.reduce(20) { max($0, $1.key.utf8.count) }
+            for counter in counters {
+                out += "  " + padded(counter.key, nameWidth) + " " + (counter.value.number.map { Numbers.format($0) } ?? "-") + "\n"
+            }
+        }
+        return out
+    }
+
+    private static func padded(_ text: String, _ width: Int) -> String {
+        var out = text
+        var count = text.unicodeScalars.count
+        while count < width {
+            out += " "
+            count += 1
         }
         return out
     }

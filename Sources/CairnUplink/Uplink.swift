@@ -9,19 +9,41 @@ import CairnQueue
 /// carrying them arrives.
 public final class Uplink {
 
+    /// The uplink's numbers, registered in the agent's `MetricRegistry` (the registry holds them;
+    /// these are the handles, and the `Int64` views the agent's own decisions read).
     public struct Counters {
-        public var messagesPublished: Int64 = 0
-        public var recordsAcknowledged: Int64 = 0
-        public var connections: Int64 = 0
-        public var connectFailures: Int64 = 0
-        public var payloadBytesUncompressed: Int64 = 0
-        public var payloadBytesSent: Int64 = 0
+        let published: MetricRegistry.Series
+        let acknowledged: MetricRegistry.Series
+        let connected: MetricRegistry.Series
+        let failed: MetricRegistry.Series
+        let jsonBytes: MetricRegistry.Series
+        let sentBytes: MetricRegistry.Series
+        /// PUBACK round trip of telemetry and event messages, in seconds.
+        let roundTrip: MetricRegistry.Histogram
         public var lastError: String = ""
+
+        init(_ metrics: MetricRegistry) {
+            published = metrics.counter("cairn_uplink_messages_published_total", help: "QoS 1 messages of telemetry and events published to the broker.")
+            acknowledged = metrics.counter("cairn_uplink_records_delivered_total", help: "Queued records whose message the broker acknowledged (PUBACK).")
+            connected = metrics.counter("cairn_uplink_connections_total", help: "Connections to the broker that were accepted.")
+            failed = metrics.counter("cairn_uplink_connect_failures_total", help: "Connection attempts that failed while offline.")
+            jsonBytes = metrics.counter("cairn_uplink_payload_json_bytes_total", help: "Telemetry payload bytes as JSON, before compression.")
+            sentBytes = metrics.counter("cairn_uplink_payload_sent_bytes_total", help: "Telemetry payload bytes as sent, after compression.")
+            roundTrip = metrics.histogram("cairn_uplink_puback_seconds", help: "Time from publishing a message to its PUBACK.",
+                                          buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
+        }
+
+        public var messagesPublished: Int64 { Int64(published.value) }
+        public var recordsAcknowledged: Int64 { Int64(acknowledged.value) }
+        public var connections: Int64 { Int64(connected.value) }
+        public var connectFailures: Int64 { Int64(failed.value) }
+        public var payloadBytesUncompressed: Int64 { Int64(jsonBytes.value) }
+        public var payloadBytesSent: Int64 { Int64(sentBytes.value) }
     }
 
     public private(set) var settings: UplinkSettings
     private let queue: DurableQueue
-    public private(set) var counters = Counters()
+    public private(set) var counters: Counters
     private var link: MQTTLink
     /// Message id → what it carries.
     private var inflight: [Int32: Sent] = [:]
@@ -50,8 +72,10 @@ public final class Uplink {
     /// Payloads received on the desired-configuration topic, oldest first, until the owner takes them.
     private var desired: [[UInt8]] = []
 
-    public init(settings: UplinkSettings, queue: DurableQueue) {
+    /// `metrics`: where its numbers are registered (the agent's registry; a private one by default).
+    public init(settings: UplinkSettings, queue: DurableQueue, metrics: MetricRegistry = MetricRegistry()) {
         self.settings = settings
+        self.counters = Counters(metrics)
         self.queue = queue
         self.link = MQTTLink(settings: settings.link(will: Uplink.statePayload(online: false, now: nil, device: settings.clientID)))
         self.pacer = Pacer(perSecond: settings.backfillPerSecond)
@@ -67,6 +91,8 @@ public final class Uplink {
     struct Sent {
         let sequences: [Int64]
         let topic: String
+        /// Monotonic µs when it was published, for the PUBACK round trip.
+        let at: Int64
     }
 
     public func takeTransitions() -> [Transition] {
@@ -150,7 +176,7 @@ public final class Uplink {
     private func becomeOnline(now: Int64) {
         transitions.append(.connected(downMilliseconds: now - offlineSince, failedAttempts: failuresWhileOffline))
         failuresWhileOffline = 0
-        counters.connections += 1
+        counters.connected.add()
         inflight.removeAll()
         parked = nil
         // A new session starts again from the oldest unacknowledged records;
@@ -174,8 +200,9 @@ public final class Uplink {
     /// Notes a PUBACK; the rows are deleted by `flushAcknowledged`, once per
     /// poll turn, so a burst of PUBACKs costs one transaction, not one each.
     private func acknowledge(_ messageID: Int32) {
-        guard let sequences = inflight.removeValue(forKey: messageID)?.sequences else { return }
-        acknowledged.append(contentsOf: sequences)
+        guard let sent = inflight.removeValue(forKey: messageID) else { return }
+        counters.roundTrip.observe(Double(Clock.monotonicMicroseconds() - sent.at) / 1_000_000)
+        acknowledged.append(contentsOf: sent.sequences)
     }
 
     /// Deletes the records acknowledged since the last flush, in one transaction.
@@ -185,7 +212,7 @@ public final class Uplink {
         acknowledged.removeAll()
         do {
             try queue.acknowledge(sequences)
-            counters.recordsAcknowledged += Int64(sequences.count)
+            counters.acknowledged.add(Int64(sequences.count))
         } catch {
             // The rows stay queued and are sent again later: a duplicate, never a loss.
             counters.lastError = "\(error)"
@@ -266,14 +293,14 @@ public final class Uplink {
             json = TelemetryBatch.encode(device: settings.clientID, records: Array(records.prefix(count)), backfill: backfill)
         }
         let sequences = records.prefix(count).map { $0.sequence }
-        counters.payloadBytesUncompressed += Int64(json.count)
+        counters.jsonBytes.add(Int64(json.count))
         if settings.compress, let deflated = Deflate.compress(json), deflated.count < json.count {
-            counters.payloadBytesSent += Int64(deflated.count)
+            counters.sentBytes.add(Int64(deflated.count))
             return Outgoing(topic: settings.telemetryTopic, payload: deflated, sequences: sequences,
                             properties: PublishProperties(contentType: "application/json",
                                                           userProperties: [("content-encoding", "deflate")]))
         }
-        counters.payloadBytesSent += Int64(json.count)
+        counters.sentBytes.add(Int64(json.count))
         return Outgoing(topic: settings.telemetryTopic, payload: json, sequences: sequences,
                         properties: PublishProperties(contentType: "application/json"))
     }
@@ -289,8 +316,8 @@ public final class Uplink {
         guard let session = link.session else { return false }
         do {
             let messageID = try session.publish(topic: message.topic, payload: message.payload, properties: message.properties)
-            inflight[messageID] = Sent(sequences: message.sequences, topic: message.topic)
-            counters.messagesPublished += 1
+            inflight[messageID] = Sent(sequences: message.sequences, topic: message.topic, at: Clock.monotonicMicroseconds())
+            counters.published.add()
             return true
         } catch {
             link.fail("publish failed: \(error)", now: now)
@@ -351,7 +378,7 @@ public final class Uplink {
             Log.warning("\(reason); \(inflight.count) messages unacknowledged stay queued; retrying in \(delay) ms")
         } else {
             failuresWhileOffline += 1
-            counters.connectFailures += 1
+            counters.failed.add()
             Log.warning("\(reason); retrying in \(delay) ms")
         }
         inflight.removeAll()

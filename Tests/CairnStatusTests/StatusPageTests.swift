@@ -5,8 +5,9 @@ import CairnCore
 @Suite struct StatusPageTests {
     func member(_ key: String, _ value: JSONValue) -> JSONMember { JSONMember(key: key, value: value) }
 
-    func sensor(_ id: String, unit: String = "°C", value: JSONValue = .number(21.5), failing: Bool = false) -> JSONValue {
-        .object([member("id", .string(id)), member("unit", .string(unit)), member("value", value), member("failing", .bool(failing))])
+    func sensor(_ id: String, label: String? = nil, unit: String = "°C", value: JSONValue = .number(21.5), failing: Bool = false) -> JSONValue {
+        .object([member("id", .string(id))] + (label.map { [member("label", .string($0))] } ?? [])
+                + [member("unit", .string(unit)), member("value", value), member("failing", .bool(failing))])
     }
 
     func fullDocument(sensors: [JSONValue]) -> JSONValue {
@@ -107,7 +108,8 @@ import CairnCore
             var id = "modbus/boiler-room-east/temperature-\(s)"
             while id.utf8.count < 40 { id += "x" }
             #expect(id.utf8.count == 40)
-            sensors.append(sensor(id, value: .number(-1021.123456), failing: s % 7 == 0))
+            // A hardware label of 32 characters too ("Channel 10 of board 4" is typical).
+            sensors.append(sensor(id, label: "Boiler room east, return pipe \(s % 10)", value: .number(-1021.123456), failing: s % 7 == 0))
             // 420 readings leave the ring exactly full (120, then merged to 90 and refilled 10 times);
             // negative values with decimals make the longest labels.
             for i in 0..<420 { history.record(sensor: id, time: Int64(i) * 5000, value: -1000 - Double((i * 37 + s) % 101) / 7) }
@@ -119,5 +121,6 @@ import CairnCore
         print("status page with 50 sensors: \(size) bytes")
         #expect(size < 64 * 1024)
         #expect(page.ranges(of: "<section class=\"sensor").count == 50)
+        #expect(page.ranges(of: "<p class=\"label\">").count == 50)
     }
 }

@@ -13,6 +13,9 @@ import CairnTestSupport
         return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
     }
 
+    /// A series of the status document's `metrics` (named as on /metrics).
+    func metric(_ name: String) -> Int? { (status()["metrics"] as? [String: Any])?[name] as? Int }
+
     func agent(cloud: Int, config: String, device: String) throws -> ChildProcess {
         dir.write("cairn.json", config)
         dir.write("nosys/.keep", "")
@@ -68,7 +71,7 @@ import CairnTestSupport
         // A bad message is a sensor failure in status, not a crash; the next good one recovers.
         try publish(port: lan.port, "lan/dev2/state", #"{"humidity": 40}"#)
         #expect(waitUntil(timeout: 10) { (self.status()["failing_sensors"] as? [String]) == ["lan/dev2/temp"] }, "\(self.status())")
-        #expect((status()["southbound_messages_rejected"] as? Int) == 1)
+        #expect(metric("cairn_southbound_messages_rejected_total") == 1)
 
         // The LAN broker restarts: the agent reconnects and subscribes again.
         lan.stop()
@@ -84,7 +87,7 @@ import CairnTestSupport
         #expect(telemetry(subscriber, device: device) == ["lan/dev1/temp=25.0", "lan/dev1/temp=35.5", "lan/dev1/temp=27.0", "lan/dev2/temp=12.0"])
         let events = subscriber.payloads(topic: "cairn/\(device)/events").compactMap { $0["type"] as? String }
         #expect(events.contains("io.cairn.alarm.raised") && events.contains("io.cairn.alarm.cleared"))
-        #expect((status()["alarm_actions_published"] as? Int) == 2)
+        #expect(metric("cairn_alarm_actions_published_total") == 2)
         #expect(agent.terminate() == 0)
     }
 
@@ -114,8 +117,8 @@ import CairnTestSupport
 
         #expect(waitUntil(timeout: 15) { telemetry(subscriber, device: device).count >= 2 }, "\(agent.log)")
         #expect(telemetry(subscriber, device: device) == ["http/tank/level=42.0", "http/tank/temp=250.0 (out_of_range)"])
-        #expect(waitUntil(timeout: 10) { (self.status()["http_requests_rejected"] as? Int) == 3 }, "\(self.status()["http_requests_rejected"] ?? "none")")
-        #expect((status()["http_requests_accepted"] as? Int) == 1)
+        #expect(waitUntil(timeout: 10) { self.metric(#"cairn_http_ingest_requests_total{input="http",result="rejected"}"#) == 3 }, "\(self.status()["metrics"] ?? "none")")
+        #expect(metric(#"cairn_http_ingest_requests_total{input="http",result="accepted"}"#) == 1)
         // Nothing more is posted: after stale_after the silent sensors fail, and the cloud hears of it.
         #expect(waitUntil(timeout: 15) { ((self.status()["failing_sensors"] as? [String]) ?? []).sorted() == ["http/tank/level", "http/tank/temp"] },
                 "\(self.status())")
@@ -171,7 +174,7 @@ import CairnTestSupport
         defer { agent.terminate() }
         #expect(waitUntil(timeout: 10) { ((self.status()["http_errors"] as? [String]) ?? []).count == 1 }, "\(agent.log)")
         #expect(((status()["http_errors"] as? [String]) ?? []).first?.contains("cannot listen on 127.0.0.1:\(squatter.port)") == true)
-        #expect(waitUntil(timeout: 10) { (self.status()["readings_taken"] as? Int ?? 0) > 0 })
+        #expect(waitUntil(timeout: 10) { (self.metric("cairn_readings_taken_total") ?? 0) > 0 })
         #expect(agent.isRunning)
     }
 }

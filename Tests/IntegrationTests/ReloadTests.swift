@@ -47,7 +47,7 @@ import CairnTestSupport
         @discardableResult
         func reload(_ config: String, applied: Int) -> Bool {
             hangUp(config)
-            return waitUntil(timeout: 10, interval: 0.02) { self.int("config_reloads") == applied }
+            return waitUntil(timeout: 10, interval: 0.02) { self.metric(#"cairn_config_reloads_total{result="applied"}"#) == applied }
         }
 
         func status() -> [String: Any] {
@@ -56,6 +56,8 @@ import CairnTestSupport
         }
 
         func int(_ key: String) -> Int? { status()[key] as? Int }
+        /// A series of the status document's `metrics` (named as on /metrics).
+        func metric(_ name: String) -> Int? { (status()["metrics"] as? [String: Any])?[name] as? Int }
         func text(_ key: String) -> String? { status()[key] as? String }
 
         var log: String { agent?.log ?? "" }
@@ -118,16 +120,16 @@ import CairnTestSupport
         let good = #"{"broker": "\#(broker.url)", "interval": 0.2}"#
         let agent = try rig.start(good)
         defer { agent.terminate() }
-        #expect(waitUntil(timeout: 10) { (rig.int("readings_taken") ?? 0) > 0 }, "\(rig.log)")
+        #expect(waitUntil(timeout: 10) { (rig.metric("cairn_readings_taken_total") ?? 0) > 0 }, "\(rig.log)")
 
         rig.hangUp("{\n  \"interval\": 5\n  \"broker\": \"\(broker.url)\"\n}\n")
-        #expect(waitUntil(timeout: 10, interval: 0.02) { rig.int("config_reload_failed") == 1 }, "\(rig.log)")
+        #expect(waitUntil(timeout: 10, interval: 0.02) { rig.metric(#"cairn_config_reloads_total{result="refused"}"#) == 1 }, "\(rig.log)")
         #expect(rig.text("config_last_error") == "\(rig.configPath):3:3: expected ',' or '}'")
         #expect(rig.text("config_version") == ReloadTests.version(good))
-        #expect(rig.int("config_reloads") == 0)
+        #expect(rig.metric(#"cairn_config_reloads_total{result="applied"}"#) == 0)
         // Still reading every 0.2 s, not every 5 s.
-        let taken = rig.int("readings_taken") ?? 0
-        #expect(waitUntil(timeout: 10) { (rig.int("readings_taken") ?? 0) >= taken + 10 })
+        let taken = rig.metric("cairn_readings_taken_total") ?? 0
+        #expect(waitUntil(timeout: 10) { (rig.metric("cairn_readings_taken_total") ?? 0) >= taken + 10 })
         #expect(agent.isRunning)
         #expect(waitUntil(timeout: 10) { !ReloadTests.events(subscriber, rig, "config.failed").isEmpty })
         #expect((ReloadTests.data(ReloadTests.events(subscriber, rig, "config.failed")[0])["error"] as? String)?.hasSuffix(":3:3: expected ',' or '}'") == true)
@@ -135,8 +137,8 @@ import CairnTestSupport
         // A valid setting that cannot be made (a port in use) is refused whole too.
         let squatter = try Broker()
         rig.hangUp(#"{"broker": "\#(broker.url)", "interval": 0.2, "inputs": [{"type": "hwmon"}, {"type": "http", "port": \#(squatter.port)}]}"#)
-        #expect(waitUntil(timeout: 10, interval: 0.02) { rig.int("config_reload_failed") == 2 }, "\(rig.log)")
-        #expect(rig.int("config_reloads") == 0)
+        #expect(waitUntil(timeout: 10, interval: 0.02) { rig.metric(#"cairn_config_reloads_total{result="refused"}"#) == 2 }, "\(rig.log)")
+        #expect(rig.metric(#"cairn_config_reloads_total{result="applied"}"#) == 0)
         #expect(rig.text("config_last_error")?.contains("cannot listen on 127.0.0.1:\(squatter.port)") == true, "\(rig.status())")
         #expect(rig.reload(#"{"broker": "\#(broker.url)", "interval": 0.25}"#, applied: 1), "\(rig.log)")
         #expect(agent.terminate() == 0)
@@ -168,7 +170,7 @@ import CairnTestSupport
         let onSecond = try ReloadTests.subscribe(second, rig, "second")
         let agent = try rig.start(#"{"broker": "\#(first.url)", "interval": 0.5}"#)
         defer { agent.terminate() }
-        #expect(waitUntil(timeout: 10) { rig.text("connection") == "online" && rig.int("connections") == 1 }, "\(rig.log)")
+        #expect(waitUntil(timeout: 10) { rig.text("connection") == "online" && rig.metric("cairn_uplink_connections_total") == 1 }, "\(rig.log)")
 
         #expect(rig.reload(#"{"broker": "\#(first.url)", "interval": 0.3}"#, applied: 1), "\(rig.log)")
         #expect(waitUntil(timeout: 10) { ReloadTests.events(onFirst, rig, "config.applied").count >= 2 })
@@ -176,10 +178,10 @@ import CairnTestSupport
         #expect(rebuilt == ["interval:hwmon", "interval:thermal", "interval:health"], "\(rebuilt)")
         let readings = ReloadTests.readings(onFirst, rig).count
         #expect(waitUntil(timeout: 10) { ReloadTests.readings(onFirst, rig).count >= readings + 6 })
-        #expect(rig.int("connections") == 1 && rig.text("connection") == "online", "\(rig.status())")
+        #expect(rig.metric("cairn_uplink_connections_total") == 1 && rig.text("connection") == "online", "\(rig.status())")
 
         #expect(rig.reload(#"{"broker": "\#(second.url)", "interval": 0.3}"#, applied: 2), "\(rig.log)")
-        #expect(waitUntil(timeout: 10) { rig.text("connection") == "online" && rig.int("connections") == 2 }, "\(rig.status())")
+        #expect(waitUntil(timeout: 10) { rig.text("connection") == "online" && rig.metric("cairn_uplink_connections_total") == 2 }, "\(rig.status())")
         #expect(rig.text("broker") == second.url)
         #expect(waitUntil(timeout: 10) { !ReloadTests.readings(onSecond, rig).isEmpty }, "\(rig.log)")
         #expect(waitUntil(timeout: 10) { !ReloadTests.events(onSecond, rig, "config.applied").isEmpty })

@@ -79,6 +79,14 @@ import CairnTestSupport
                               ["--ca-file", pki.ca, "--cert-file", pki.clientCert, "--key-file", pki.clientKey])
         defer { agent.terminate() }
         #expect(waitUntil(timeout: 15) { !subscriber.sequences(topic: "cairn/mtls/telemetry").isEmpty }, "\(agent.log)")
+        // The status shows when the client certificate expires (TestPKI signs for 2 days).
+        #expect(waitUntil(timeout: 15) {
+            guard let data = FileManager.default.contents(atPath: withCert.file("data/status.json")),
+                  let status = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let expires = (status["tls_certificate_expires"] as? String).flatMap({ ISO8601DateFormatter.withFraction.date(from: $0) })
+            else { return false }
+            return abs(expires.timeIntervalSinceNow - 2 * 86_400) < 300
+        }, "\((try? String(contentsOfFile: withCert.file("data/status.json"), encoding: .utf8)) ?? "no status")")
     }
 
     @Test func badCredentialsAreAClearErrorWithBackoffAndThePasswordIsNeverLogged() throws {
@@ -128,5 +136,14 @@ import CairnTestSupport
         #expect(waitUntil(timeout: 20) { agent.log.contains("connection lost") || agent.log.contains("no answer") }, "\(agent.log)")
         broker.process?.signal(SIGCONT)
         #expect(waitUntil(timeout: 30) { queued(dir) <= 3 }, "backlog did not drain:\n\(agent.log.suffix(2000))")
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// RFC 3339 with milliseconds, as the agent writes its times.
+    static var withFraction: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
     }
 }

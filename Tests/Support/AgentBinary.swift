@@ -18,8 +18,14 @@ public enum AgentBinary {
         return which(name) ?? name
     }
 
-    /// Starts the agent with these arguments, its output captured to `log`.
+    /// Starts the agent with these arguments, its output captured to `log`. An agent
+    /// (`run`) whose test does not choose `--status-listen` gets a free loopback port of its
+    /// own, so agents running side by side never compete for the default one.
     public static func start(_ arguments: [String], log: String) throws -> ChildProcess {
+        var arguments = arguments
+        if arguments.first == "run" && !arguments.contains("--status-listen") {
+            arguments += ["--status-listen", "127.0.0.1:\(freeLoopbackPort())"]
+        }
         if let wrapper { return try ChildProcess(wrapper, [path] + arguments, log: log, holdStopSignals: true) }
         return try ChildProcess(path, arguments, log: log, holdStopSignals: true)
     }

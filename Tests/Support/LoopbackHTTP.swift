@@ -61,6 +61,14 @@ public enum LoopbackHTTP {
         return (status, headers, parts.dropFirst().joined(separator: "\r\n\r\n"))
     }
 
+    /// One GET with Connection: close.
+    public static func get(port: Int, path: String, headers: [String: String] = [:]) throws
+        -> (status: Int, headers: [String: String], body: String) {
+        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        return parse(try exchange(port: port, [request + "\r\n"]))
+    }
+
     /// One POST with Connection: close.
     public static func post(port: Int, path: String, body: String, headers: [String: String] = [:]) throws
         -> (status: Int, headers: [String: String], body: String) {

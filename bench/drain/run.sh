@@ -48,7 +48,7 @@ run_agent() { # label compress
     while [ "$(sqlite3 "$data/queue.db" 'SELECT count(*) FROM records WHERE stream = 2' 2>/dev/null || echo 1)" != 0 ]; do sleep 0.1; done
     eval "t_$1=$(echo "$(now) - $t0" | bc)"
     pkill -TERM -P "$agent"; wait "$agent" || true   # the agent is /usr/bin/time's child
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["payload_bytes_json"], d["payload_bytes_sent"])' "$data/status.json" > "$work/bytes-$1"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); m=d["metrics"]; print(m["cairn_uplink_payload_json_bytes_total"], m["cairn_uplink_payload_sent_bytes_total"])' "$data/status.json" > "$work/bytes-$1"
 }
 run_agent plain false
 run_agent deflate true
