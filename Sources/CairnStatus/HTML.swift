@@ -26,6 +26,12 @@ enum HTML {
         return Numbers.format(hundredths.isFinite ? hundredths / 100 : value)
     }
 
+    /// A value with its unit, escaped: bytes in binary units ("77.6 GiB"), others rounded ("21.33 °C").
+    static func quantity(_ value: Double, unit: String) -> String {
+        if unit == "B" && value.isFinite && value.magnitude < 9e18 { return Numbers.bytes(Int64(value)) }
+        return number(value) + (unit.isEmpty ? "" : " " + escape(unit))
+    }
+
     /// A span of time in the largest fitting unit: "12.5 s", "3 min", "2 h 5 min", "4 d".
     static func duration(seconds: Double) -> String {
         guard seconds.isFinite else { return "-" }

@@ -38,12 +38,11 @@ public enum SVGChart {
         if shown.count == 1 { d += "L\(plot.right) \(plot.y(nil))" }
 
         let covered = Double(points[points.count - 1].time) - Double(points[0].time)
-        let suffix = unit.isEmpty ? "" : " " + HTML.escape(unit)
         var out = open
         out += "<path d=\"\(d)\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\"/>"
-        out += label(x: plot.left, y: 10, end: false, "max \(HTML.number(high))\(suffix)")
-        out += label(x: plot.right, y: 10, end: true, "last \(HTML.number(points[points.count - 1].value))\(suffix)")
-        out += label(x: plot.left, y: height - 3, end: false, "min \(HTML.number(low))\(suffix)")
+        out += label(x: plot.left, y: 10, end: false, "max \(HTML.quantity(high, unit: unit))")
+        out += label(x: plot.right, y: 10, end: true, "last \(HTML.quantity(points[points.count - 1].value, unit: unit))")
+        out += label(x: plot.left, y: height - 3, end: false, "min \(HTML.quantity(low, unit: unit))")
         out += label(x: plot.right, y: height - 3, end: true, covered > 0 ? HTML.duration(seconds: covered / 1000) : "")
         return out + "</svg>"
     }

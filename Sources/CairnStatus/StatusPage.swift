@@ -89,7 +89,12 @@ public enum StatusPage {
         var out = "<section class=\"sensor\(failing ? " failing" : "")\" data-sensor=\"\(name)\"><h3>\(name)</h3>"
         if let label = sensor["label"]?.string, !label.isEmpty { out += "<p class=\"label\">\(HTML.escape(label))</p>" }
         out += "<p>"
-        out += "<span class=\"value\">\(sensor["value"]?.number.map(HTML.number) ?? "-")</span> \(HTML.escape(unit))"
+        // Bytes in binary units ("77.6 GiB"); other values rounded, with their unit beside.
+        if unit == "B", let value = sensor["value"]?.number {
+            out += "<span class=\"value\">\(HTML.quantity(value, unit: unit))</span>"
+        } else {
+            out += "<span class=\"value\">\(sensor["value"]?.number.map(HTML.number) ?? "-")</span> \(HTML.escape(unit))"
+        }
         if failing { out += " <span class=\"badge\">failing</span>" }
         return out + "</p>" + SVGChart.render(id: id, points: history.points(id), unit: unit) + "</section>\n"
     }

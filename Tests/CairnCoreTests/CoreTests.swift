@@ -2,6 +2,16 @@ import Testing
 @testable import CairnCore
 
 @Suite struct CoreTests {
+    @Test func rfc3339TimesReadBackToTheSameMilliseconds() {
+        for ms: Int64 in [0, 951_782_400_000 /* 2000-02-29 */, 1_764_460_800_123, 4_102_444_799_999 /* 2099-12-31T23:59:59.999 */] {
+            #expect(Clock.parseRFC3339(Clock.rfc3339(ms)) == ms, "\(Clock.rfc3339(ms))")
+        }
+        #expect(Clock.parseRFC3339("2026-11-30T18:00:00Z") == 1_796_061_600_000)
+        for bad in ["", "2026-11-30", "2026-13-01T00:00:00Z", "2026-11-30T18:00:00+01:00", "2026-11-30T18:00:00.12Z", "yyyy-11-30T18:00:00Z"] {
+            #expect(Clock.parseRFC3339(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func brokerURLs() {
         #expect(BrokerURL.parse("mqtt://127.0.0.1") == BrokerURL(tls: false, host: "127.0.0.1", port: 1883))
         #expect(BrokerURL.parse("mqtts://broker.example:8884") == BrokerURL(tls: true, host: "broker.example", port: 8884))

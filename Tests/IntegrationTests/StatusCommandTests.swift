@@ -22,7 +22,7 @@ import CairnTestSupport
         agent.killHard()
         let lines = try cairn(setup, ["status"])
         #expect(lines.first?.hasPrefix("agent: not running (last seen 20") == true, "\(lines)")
-        #expect(lines.first?.hasSuffix(", pid \(agent.pid))") == true, "\(lines)")
+        #expect(lines.first?.hasSuffix(" ago, pid \(agent.pid))") == true, "the age of the last state: \(lines)")
         // What follows is the last known state, under its heading; none of it reads as current.
         #expect(lines.dropFirst().first?.hasPrefix("last known state, as of 20") == true, "\(lines)")
         #expect(lines.dropFirst(2).allSatisfy { $0.hasPrefix("  ") }, "\(lines)")
