@@ -48,8 +48,7 @@ extension Agent {
             },
             page: { [unowned(unsafe) self] in
                 refreshStatus()
-                let document = (try? JSONParser.parse(status.json())) ?? .object([])
-                return StatusPage.html(document: document, history: history, queueSeries: Agent.queueSeries,
+                return StatusPage.html(document: status.document(), history: history, queueSeries: Agent.queueSeries,
                                        refreshSeconds: Int(max(5, config.agent.statusPeriod / 1000)))
             },
             metrics: { [unowned(unsafe) self] in

@@ -32,20 +32,20 @@ public enum MetricsText {
 
     /// `{"cairn_records_delivered_total": 12, "cairn_queue_lost_records_total{stream=\"telemetry\",reason=\"evicted\"}": 3}`:
     /// each series under its Prometheus name; a histogram as its `_count` and `_sum`.
-    public static func json(_ registry: MetricRegistry, into w: inout JSONWriter) {
-        w.beginObject()
+    public static func document(_ registry: MetricRegistry) -> JSONValue {
+        var members: [JSONMember] = []
         for family in registry.families {
             for series in family.series {
                 let labels = braced(pairs(family.labelNames, series.labels))
                 if family.kind == .histogram {
-                    w.key("\(family.name)_count\(labels)"); w.integer(series.count)
-                    w.key("\(family.name)_sum\(labels)"); w.number(series.sum)
+                    members.append(JSONMember(key: "\(family.name)_count\(labels)", value: .number(Double(series.count))))
+                    members.append(JSONMember(key: "\(family.name)_sum\(labels)", value: .number(series.sum)))
                 } else {
-                    w.key("\(family.name)\(labels)"); w.number(series.value)
+                    members.append(JSONMember(key: "\(family.name)\(labels)", value: .number(series.value)))
                 }
             }
         }
-        w.endObject()
+        return .object(members)
     }
 
     private struct Pair {

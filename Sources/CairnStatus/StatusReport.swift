@@ -69,80 +69,56 @@ public struct StatusReport {
 
     public static let fileName = "status.json"
 
-    public func json() -> String {
-        var w = JSONWriter(reservingCapacity: 2048)
-        w.beginObject()
-        // Whoever writes this document is the running agent; `cairn status --json` says whether it still runs.
-        w.key("running"); w.bool(true)
-        w.key("device"); w.string(device)
-        w.key("version"); w.string(version)
-        w.key("pid"); w.integer(pid)
-        w.key("started_at"); w.string(Clock.rfc3339(startedAt))
-        w.key("updated_at"); w.string(Clock.rfc3339(updatedAt))
-        w.key("broker"); w.string(broker)
-        w.key("connection"); w.string(connection)
-        w.key("connection_since"); w.string(Clock.rfc3339(connectionSince))
-        w.key("last_error"); w.string(lastError)
-        w.key("health")
-        w.beginObject()
-        w.key("healthy"); w.bool(healthReasons.isEmpty)
-        w.key("reasons"); strings(healthReasons, &w)
-        w.endObject()
-        w.key("queue_depth"); w.integer(queueDepth)
-        w.key("queue_used_bytes"); w.integer(queueUsedBytes)
-        w.key("queue_budget_bytes"); w.integer(queueBudgetBytes)
-        w.key("queue_oldest_unsent_seconds")
-        labelled("cairn_queue_oldest_unsent_age_seconds", &w) { $0[0] }
-        w.key("queue_losses")
-        labelled("cairn_queue_lost_records_total", &w) { "\($0[0]).\($0[1])" }
-        w.key("clock"); w.string(clock)
-        w.key("active_alarms"); strings(activeAlarms, &w)
-        w.key("failing_sensors"); strings(failingSensors, &w)
-        if !southbound.isEmpty { w.key("southbound"); w.string(southbound) }
-        if !httpErrors.isEmpty { w.key("http_errors"); strings(httpErrors, &w) }
-        w.key("config_version"); w.string(configVersion)
-        w.key("config_applied_at"); w.string(Clock.rfc3339(configAppliedAt))
-        w.key("config_last_error"); w.string(configLastError)
-        w.key("config_pushed_version"); w.integer(configPushedVersion)
-        w.key("config_push_report"); w.string(configPushReport)
-        if let diskFreeBytes { w.key("disk_free_bytes"); w.integer(diskFreeBytes) }
-        if let certificateExpires { w.key("tls_certificate_expires"); w.string(Clock.rfc3339(certificateExpires)) }
-        w.key("sensors")
-        w.beginArray()
-        for sensor in sensors {
-            w.beginObject()
-            w.key("id"); w.string(sensor.id)
-            if let label = sensor.label { w.key("label"); w.string(label) }
-            w.key("unit"); w.string(sensor.unit)
-            w.key("value")
-            if let value = sensor.value, value.isFinite { w.number(value) } else { w.null() }
-            w.key("failing"); w.bool(sensor.failing)
-            w.key("recent")
-            w.beginArray()
-            for value in sensor.recent where value.isFinite { w.number(value) }
-            w.endArray()
-            w.endObject()
-        }
-        w.endArray()
-        w.key("metrics")
-        if let metrics { MetricsText.json(metrics, into: &w) } else { w.beginObject(); w.endObject() }
-        w.endObject()
-        return w.text + "\n"
-    }
+    /// The document as JSON text: status.json, `/api/status`, `cairn status --json`.
+    public func json() -> String { JSONWriter.encode(document()) + "\n" }
 
-    private func strings(_ items: [String], _ w: inout JSONWriter) {
-        w.beginArray()
-        for item in items { w.string(item) }
-        w.endArray()
+    /// The document as a value (the page reads it without a round trip through text).
+    public func document() -> JSONValue {
+        func member(_ key: String, _ value: JSONValue) -> JSONMember { JSONMember(key: key, value: value) }
+        func time(_ ms: Int64) -> JSONValue { .string(Clock.rfc3339(ms)) }
+        func int(_ value: Int64) -> JSONValue { .number(Double(value)) }
+        func strings(_ items: [String]) -> JSONValue { .array(items.map { .string($0) }) }
+        // Whoever writes this document is the running agent; `cairn status --json` says whether it still runs.
+        var out: [JSONMember] = [
+            member("running", .bool(true)), member("device", .string(device)), member("version", .string(version)),
+            member("pid", int(pid)), member("started_at", time(startedAt)), member("updated_at", time(updatedAt)),
+            member("broker", .string(broker)), member("connection", .string(connection)),
+            member("connection_since", time(connectionSince)), member("last_error", .string(lastError)),
+            member("health", .object([member("healthy", .bool(healthReasons.isEmpty)), member("reasons", strings(healthReasons))])),
+            member("queue_depth", int(queueDepth)), member("queue_used_bytes", int(queueUsedBytes)),
+            member("queue_budget_bytes", int(queueBudgetBytes)),
+            member("queue_oldest_unsent_seconds", labelled("cairn_queue_oldest_unsent_age_seconds") { $0[0] }),
+            member("queue_losses", labelled("cairn_queue_lost_records_total") { "\($0[0]).\($0[1])" }),
+            member("clock", .string(clock)), member("active_alarms", strings(activeAlarms)),
+            member("failing_sensors", strings(failingSensors)),
+        ]
+        if !southbound.isEmpty { out.append(member("southbound", .string(southbound))) }
+        if !httpErrors.isEmpty { out.append(member("http_errors", strings(httpErrors))) }
+        out += [
+            member("config_version", .string(configVersion)), member("config_applied_at", time(configAppliedAt)),
+            member("config_last_error", .string(configLastError)), member("config_pushed_version", int(configPushedVersion)),
+            member("config_push_report", .string(configPushReport)),
+        ]
+        if let diskFreeBytes { out.append(member("disk_free_bytes", int(diskFreeBytes))) }
+        if let certificateExpires { out.append(member("tls_certificate_expires", time(certificateExpires))) }
+        out.append(member("sensors", .array(sensors.map { sensor in
+            var fields = [member("id", .string(sensor.id))]
+            if let label = sensor.label { fields.append(member("label", .string(label))) }
+            fields += [
+                member("unit", .string(sensor.unit)),
+                member("value", sensor.value.flatMap { $0.isFinite ? JSONValue.number($0) : nil } ?? .null),
+                member("failing", .bool(sensor.failing)),
+                member("recent", .array(sensor.recent.filter { $0.isFinite }.map { .number($0) })),
+            ]
+            return .object(fields)
+        })))
+        out.append(member("metrics", metrics.map(MetricsText.document) ?? .object([])))
+        return .object(out)
     }
 
     /// One labelled family of the registry as an object, keyed by `key(labels)`; zero values left out.
-    private func labelled(_ name: String, _ w: inout JSONWriter, key: ([String]) -> String) {
-        w.beginObject()
-        for series in metrics?.named(name)?.series ?? [] where series.value != 0 {
-            w.key(key(series.labels)); w.number(series.value)
-        }
-        w.endObject()
+    private func labelled(_ name: String, key: ([String]) -> String) -> JSONValue {
+        .object((metrics?.named(name)?.series ?? []).filter { $0.value != 0 }.map { JSONMember(key: key($0.labels), value: .number($0.value)) })
     }
 
     /// Human-readable lines for the terminal, straight from the stored document:

@@ -67,9 +67,7 @@ import CairnTestSupport
     }
 
     @Test func theStatusDocumentCarriesEverySeriesUnderItsPrometheusName() throws {
-        var w = JSONWriter()
-        MetricsText.json(MetricsTextTests.registry(), into: &w)
-        let document = try JSONParser.parse(w.text)
+        let document = try JSONParser.parse(JSONWriter.encode(MetricsText.document(MetricsTextTests.registry())))
         #expect(document["cairn_test_records_total"]?.number == 3)
         #expect(document[#"cairn_test_lost_total{stream="telemetry",reason="evicted"}"#]?.number == 2)
         #expect(document["cairn_test_seconds_count"]?.number == 4)

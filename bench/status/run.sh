@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/status: the status server's cost. An agent on a sysfs-shaped tree with 50
-# sensors (5 hwmon chips of 10 channels), reading every second:
+# sensors (5 hwmon chips of 10 channels, plus the 8 of the health input), reading
+# every second and delivering to a Mosquitto on loopback:
 #   - page size;
 #   - latency of `/` and `/metrics` (wrk, one connection, keep-alive, 10 s each:
 #     median and 99th percentile), against the same bytes served as a static file by
@@ -23,9 +24,11 @@ for chip in 0 1 2 3 4; do
     for ch in $(seq 1 10); do echo $((20000 + chip * 1000 + ch * 100)) > "$d/temp${ch}_input"; echo "Channel $ch of board $chip" > "$d/temp${ch}_label"; done
 done
 
+bport=$(free_port)
+broker "$bport" "$work/broker"
 agent() { # name port|off
     local listen=$2; [ "$2" = off ] || listen=127.0.0.1:$2
-    "$BIN" run --device-id "bench-status-$1" --data-dir "$work/$1" --sysfs-root "$sys" --broker mqtt://127.0.0.1:9 \
+    "$BIN" run --device-id "bench-status-$1" --data-dir "$work/$1" --sysfs-root "$sys" --broker "mqtt://127.0.0.1:$bport" \
         --interval 1 --health-interval 0 --status-listen "$listen" --log-level warning > "$work/$1.log" 2>&1 & pids+=($!)
     echo $!
 }
