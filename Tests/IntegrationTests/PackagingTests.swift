@@ -208,6 +208,29 @@ import CairnTestSupport
         #expect(!((try? String(contentsOfFile: "\(target)/etc/passwd", encoding: .utf8)) ?? "").contains("cairn:"))
     }
 
+    /// install.sh with nothing but BusyBox on PATH (an OpenWrt-like root: /etc/rc.common,
+    /// so procd; no useradd/adduser applet use, since DESTDIR appends to its passwd).
+    @Test(.enabled(if: which("busybox") != nil, "busybox is not installed (scripts/install-deps)"))
+    func installShRunsWithBusyBoxAlone() throws {
+        let dir = TemporaryDirectory("cairn-pkg")
+        let tarball = try Self.build("build-tarball", into: dir, name: "cairn-\(Self.version)-x86_64.tar.gz")
+        let busybox = try #require(which("busybox"))
+        var (status, output) = try Self.bash("""
+            mkdir '\(dir.file("bb"))' && for applet in $('\(busybox)' --list); do ln -s '\(busybox)' "\(dir.file("bb"))/$applet"; done
+            tar -C '\(dir.path)' -xzf '\(tarball)'
+            """)
+        try #require(status == 0, "\(output)")
+        dir.write("root/etc/rc.common", "")
+        let install = "env -i PATH='\(dir.file("bb"))' DESTDIR='\(dir.file("root"))' sh '\(dir.file("cairn-\(Self.version)-x86_64/install.sh"))'"
+        (status, output) = try Self.bash(install)
+        #expect(status == 0 && output.contains("service installed for procd"), "\(output)")
+        #expect(Self.exists(dir.file("root/etc/init.d/cairn")) && Self.exists(dir.file("root/usr/bin/cairn")))
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: dir.file("root/etc/rc.d/S95cairn"))) == "../init.d/cairn")
+        (status, output) = try Self.bash("\(install) --purge")
+        #expect(status == 0, "\(output)")
+        #expect(!Self.exists(dir.file("root/etc/init.d/cairn")) && !Self.exists(dir.file("root/var/lib/cairn")))
+    }
+
     @Test func theIpkIsAGzippedTarOfThreeMembersInOrder() throws {
         let dir = TemporaryDirectory("cairn-pkg")
         let ipk = try Self.build("build-ipk", into: dir, name: "cairn_\(Self.version)_x86_64.ipk")
