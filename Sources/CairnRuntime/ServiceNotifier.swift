@@ -1,5 +1,7 @@
 import CSystem
 import CairnCore
+import CairnQueue
+import CairnUplink
 
 /// Tells the service manager how the agent is doing (sd_notify(3), without libsystemd):
 /// one datagram per state to `$NOTIFY_SOCKET` (a path, or `@name` in the abstract
