@@ -27,7 +27,9 @@ public final class Subprocess {
     private var killedFor: Outcome?
 
     /// Starts `arguments[0]` (a path, or a name found on PATH). `environment`
-    /// entries (`NAME=value`) are added to the agent's own. `deadline` is monotonic ms.
+    /// entries (`NAME=value`) are added to the agent's own, less the service manager's
+    /// variables (the notification socket and the watchdog are the agent's, not its
+    /// children's). `deadline` is monotonic ms.
     public init(arguments: [String], environment: [String] = [], deadline: Int64) throws(SystemError) {
         precondition(!arguments.isEmpty)
         var out: [Int32] = [-1, -1]
@@ -39,7 +41,9 @@ public final class Subprocess {
         }
         var child: pid_t = 0
         let rc = Subprocess.withCStrings(arguments) { argv in
-            if environment.isEmpty { return cairn_spawn(argv, nil, out[1], err[1], &child) }
+            if environment.isEmpty && !Subprocess.serviceManagerVariables.contains(where: { getenv($0) != nil }) {
+                return cairn_spawn(argv, nil, out[1], err[1], &child)
+            }
             return Subprocess.withCStrings(Subprocess.inheritedEnvironment() + environment) { envp in
                 cairn_spawn(argv, envp, out[1], err[1], &child)
             }
@@ -138,11 +142,18 @@ public final class Subprocess {
         return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
+    /// Set by systemd for the agent alone: a child that saw them could send READY=1 or
+    /// WATCHDOG=1 in the agent's name (NotifyAccess=main drops those, but the child would
+    /// still believe a watchdog expects it).
+    static let serviceManagerVariables = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"]
+
+    /// The agent's environment less `serviceManagerVariables`.
     static func inheritedEnvironment() -> [String] {
         var out: [String] = []
         guard var cursor = cairn_environ() else { return out }
         while let entry = cursor.pointee {
-            out.append(String(cString: entry))
+            let variable = String(cString: entry)
+            if !serviceManagerVariables.contains(where: { variable.hasPrefix($0 + "=") }) { out.append(variable) }
             cursor += 1
         }
         return out

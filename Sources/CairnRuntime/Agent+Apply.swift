@@ -13,6 +13,8 @@ extension Agent {
     /// flags, which still win) and applies it. Refused: logged, counted in
     /// status and reported as an event; the old configuration keeps running.
     func reload() {
+        service?.reloading()
+        defer { service?.ready(status: serviceStatus) }
         do {
             // The pushed document in force stays in force: it is a layer of its own, between the file and the flags.
             let next = try ConfigLoader.load(arguments, pushed: push.inForce?.layer)

@@ -126,6 +126,7 @@ extension Agent {
                 connectionChangedMonotonic = Clock.monotonicMilliseconds()
                 events.emit("uplink.lost", stamp: now, data: [.text("reason", reason)])
             }
+            service?.status(serviceStatus)
         }
     }
 

@@ -54,6 +54,9 @@ public final class Agent {
     /// SIGHUP arrived; the reload runs after the turn, outside the loop's callbacks.
     var reloadRequested = false
 
+    /// systemd's notification socket (readiness, reload, watchdog); nil when not run by a service manager.
+    let service = ServiceNotifier.fromEnvironment()
+
     /// Pushed configurations: the last-known-good, one pending confirmation, the last report (Agent+Push.swift).
     var push: PushState
 
@@ -163,8 +166,10 @@ public final class Agent {
         watchStart()
         watchStatusServer()
         try? openStatusServer(config.status, strict: false)
+        notifyServiceReady()
 
         loop.run()
+        service?.stopping()
         // The loop's closures capture the agent: drop them, so the agent is freed
         // when its owner lets go (queue closed, MQTT handle destroyed).
         loop.removeAll()

@@ -21,13 +21,14 @@ public enum AgentBinary {
     /// Starts the agent with these arguments, its output captured to `log`. An agent
     /// (`run`) whose test does not choose `--status-listen` gets a free loopback port of its
     /// own, so agents running side by side never compete for the default one.
-    public static func start(_ arguments: [String], log: String) throws -> ChildProcess {
+    /// `environment`: variables added to the inherited ones (`NOTIFY_SOCKET`, say).
+    public static func start(_ arguments: [String], log: String, environment: [String: String] = [:]) throws -> ChildProcess {
         var arguments = arguments
         if arguments.first == "run" && !arguments.contains("--status-listen") {
             arguments += ["--status-listen", "127.0.0.1:\(freeLoopbackPort())"]
         }
-        if let wrapper { return try ChildProcess(wrapper, [path] + arguments, log: log, holdStopSignals: true) }
-        return try ChildProcess(path, arguments, log: log, holdStopSignals: true)
+        if let wrapper { return try ChildProcess(wrapper, [path] + arguments, log: log, holdStopSignals: true, environment: environment) }
+        return try ChildProcess(path, arguments, log: log, holdStopSignals: true, environment: environment)
     }
 
     /// Runs the agent to completion and returns (exit status, stdout+stderr).

@@ -9,13 +9,18 @@ public final class ChildProcess {
     /// sent while it is still starting (slow under qemu-user) waits for the handlers a
     /// program installs and unblocks (the agent does, in its signal setup) instead of
     /// killing it half-started. Otherwise it starts with nothing blocked.
-    public init(_ executable: String, _ arguments: [String], log: String, holdStopSignals: Bool = false) throws {
+    /// `environment`: variables set for the child on top of this process's (which it inherits).
+    public init(_ executable: String, _ arguments: [String], log: String, holdStopSignals: Bool = false,
+                environment: [String: String] = [:]) throws {
         logPath = log
         FileManager.default.createFile(atPath: log, contents: nil)
         let handle = FileHandle(forWritingAtPath: log)!
         handle.seekToEndOfFile()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = handle
         process.standardError = handle
         // The child inherits this thread's signal mask, and test-runner threads block

@@ -61,4 +61,14 @@ const char *cairn_readdir_name(DIR *dir);
 /// truncated to size; returns the length written, or -1.
 int cairn_kernel_description(char *buf, int size);
 
+/// A datagram socket for the service manager's notifications (sd_notify(3) without
+/// libsystemd): AF_UNIX, SOCK_DGRAM, close-on-exec and non-blocking. Returns the
+/// descriptor, or -1 with errno set.
+int cairn_notify_socket(void);
+/// Sends `length` bytes of `message` as one datagram on `fd` to `address`, as
+/// $NOTIFY_SOCKET gives it: a path ("/run/systemd/notify") or an abstract name ("@name").
+/// Never blocks (MSG_DONTWAIT) and never raises SIGPIPE. Returns 0, or an errno value
+/// (EAGAIN when the receiver's buffer is full, EINVAL for an address that is neither).
+int cairn_notify_send(int fd, const char *address, const void *message, size_t length);
+
 #endif
