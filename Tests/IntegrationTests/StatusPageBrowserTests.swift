@@ -79,7 +79,11 @@ import CairnTestSupport
             let ys = StatusPageBrowserTests.pathYs(in: dom, sensor: "hwmon/pipe/temp1")
             #expect(ys.count >= written.count, "\(ys)")
             #expect(zip(ys, ys.dropFirst()).allSatisfy { $0 >= $1 } && (ys.first ?? 0) > (ys.last ?? 0), "path y: \(ys)")
-            let shot = StatusPageBrowserTests.artifacts.appendingPathComponent("status-page-\(width).png")
+            // Named after the binary under test (its folder and name: .build-debug-cairn, dist-cairn-armv7, …):
+            // CI runs the host, sanitized and three static binaries' suites at the same time.
+            let path = URL(fileURLWithPath: AgentBinary.path)
+            let binary = path.deletingLastPathComponent().deletingLastPathComponent().lastPathComponent + "-" + path.deletingLastPathComponent().lastPathComponent + "-" + path.lastPathComponent
+            let shot = StatusPageBrowserTests.artifacts.appendingPathComponent("status-page-\(binary)-\(width).png")
             try? FileManager.default.removeItem(at: shot)
             _ = try StatusPageBrowserTests.chromium(["--window-size=\(width),1600", "--screenshot=\(shot.path)"], url: url, in: dir)
             #expect(FileManager.default.fileExists(atPath: shot.path), "no screenshot at \(shot.path)")
