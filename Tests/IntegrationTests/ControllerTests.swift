@@ -26,22 +26,6 @@ final class Responder {
     }
 }
 
-/// Runs a program to completion; (exit status, stdout+stderr).
-@discardableResult
-func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil) throws -> (Int32, Data) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: which(tool) ?? "/usr/bin/\(tool)")
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, output)
-}
-
 /// `cairn ctl`: keys, signing (checked with stock OpenSSL), push against a real
 /// Mosquitto with stand-in agents, status from retained state.
 @Suite(.serialized) struct ControllerTests {
@@ -81,7 +65,7 @@ func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil)
     func retained(_ broker: QuickBroker, _ topic: String) throws -> [UInt8]? {
         let (status, output) = try runTool("mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(broker.port)", "-t", topic, "-C", "1", "-W", "1", "-F", "%x"])
         guard status == 0 else { return nil }
-        let hex = Array(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+        let hex = Array(output.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
         var bytes: [UInt8] = []
         var index = 0
         while index + 1 < hex.count {
@@ -93,7 +77,7 @@ func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil)
 
     func publishRetained(_ broker: QuickBroker, _ topic: String, _ payload: String) throws {
         let (status, output) = try runTool("mosquitto_pub", ["-h", "127.0.0.1", "-p", "\(broker.port)", "-q", "1", "-r", "-t", topic, "-m", payload])
-        #expect(status == 0, "\(String(decoding: output, as: UTF8.self))")
+        #expect(status == 0, "\(output)")
     }
 
     func document(_ version: Int, name: String = "doc.json") -> String {
@@ -120,7 +104,7 @@ func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil)
         // Stock OpenSSL derives the same public key from it.
         let (derived, text) = try runTool("openssl", ["pkey", "-in", dir.file("k.pem"), "-pubout"])
         let publicPEM = try String(contentsOfFile: dir.file("k.pub.pem"), encoding: .utf8)
-        #expect(derived == 0 && String(decoding: text, as: UTF8.self) == publicPEM)
+        #expect(derived == 0 && text == publicPEM)
         let before = try Data(contentsOf: URL(fileURLWithPath: dir.file("k.pem")))
         let (again, message) = try ctl(["keygen", "--out", dir.file("k.pem")])
         #expect(again != 0 && message.contains("exists: not overwriting a key"), "\(message)")
@@ -144,7 +128,7 @@ func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil)
         try signature.write(to: URL(fileURLWithPath: dir.file("signed.sig")))
         let (verified, text) = try runTool("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", dir.file("k.pub.pem"), "-rawin",
                                                        "-in", dir.file("signed.json"), "-sigfile", dir.file("signed.sig")])
-        #expect(verified == 0 && String(decoding: text, as: UTF8.self).contains("Signature Verified Successfully"))
+        #expect(verified == 0 && text.contains("Signature Verified Successfully"))
         #expect(try ctl(["sign", "--key", dir.file("k.pem"), path]).output == output, "Ed25519 signing is deterministic")
         // A key made by openssl genpkey signs too.
         try runTool("openssl", ["genpkey", "-algorithm", "ed25519", "-out", dir.file("o.pem")])
@@ -160,8 +144,8 @@ func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil)
     /// `cairn ctl verify` runs the agent's SignedDocument.open (so the static binary's
     /// verification is tested too) on an envelope made with the docs' stock-OpenSSL recipe.
     @Test func verifyAcceptsTheStockOpenSSLRecipeAndRejectsWhatADeviceRejects() throws {
-        try runTool("openssl", ["genpkey", "-algorithm", "ed25519", "-out", "fleet.pem"], in: dir.path)
-        try runTool("openssl", ["pkey", "-in", "fleet.pem", "-pubout", "-out", "fleet.pub.pem"], in: dir.path)
+        try runTool("openssl", ["genpkey", "-algorithm", "ed25519", "-out", "fleet.pem"], directory: dir.path)
+        try runTool("openssl", ["pkey", "-in", "fleet.pem", "-pubout", "-out", "fleet.pub.pem"], directory: dir.path)
         #expect(try ctl(["keygen", "--out", dir.file("other.pem")]).status == 0)
         let path = document(7)
         // docs/control.md, "Signing", with nothing but stock OpenSSL and a shell:
@@ -170,8 +154,8 @@ func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil)
             printf '{"document":"%s","signature":"%s"}' \
                 "$(openssl base64 -A -in doc.json)" "$(openssl base64 -A -in doc.sig)" > doc.signed.json
             """
-        let (made, log) = try runTool("sh", ["-c", recipe], in: dir.path)
-        #expect(made == 0, "\(String(decoding: log, as: UTF8.self))")
+        let (made, log) = try runTool("sh", ["-c", recipe], directory: dir.path)
+        #expect(made == 0, "\(log)")
         let (status, output) = try ctl(["verify", "--key", dir.file("other.pub.pem"), "--key", dir.file("fleet.pub.pem"), dir.file("doc.signed.json")])
         let original = try String(contentsOfFile: path, encoding: .utf8)
         #expect(status == 0 && output == original, "\(output)")

@@ -28,19 +28,9 @@ import CairnTestSupport
     }
 
     static func run(_ dir: TemporaryDirectory, stubs: String) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "\(root)/scripts/install-deps")
-        var environment = ProcessInfo.processInfo.environment
-        environment["PATH"] = stubs + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        environment["CAIRN_APT_RETRY_WAITS"] = "0 0"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, "\(output)")
+        let path = stubs + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let (status, output) = try runTool("\(root)/scripts/install-deps", [], environment: ["PATH": path, "CAIRN_APT_RETRY_WAITS": "0 0"])
+        return (status, output)
     }
 
     static func calls(_ dir: TemporaryDirectory) -> [String] {

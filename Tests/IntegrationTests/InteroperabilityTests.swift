@@ -6,16 +6,8 @@ import CairnTestSupport
 /// CloudEvents SDK for Python, and Python's zlib for compressed telemetry.
 @Suite struct InteroperabilityTests {
     func python(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: which("python3") ?? "/usr/bin/python3")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        let (status, output) = try runTool(which("python3") ?? "/usr/bin/python3", arguments)
+        return (status, output)
     }
 
     @Test func eventsAreValidCloudEventsAndTelemetryInflatesWithPythonZlib() throws {

@@ -28,18 +28,8 @@ import CairnTestSupport
     /// Runs a bash command line; returns (exit status, stdout+stderr).
     @discardableResult
     static func bash(_ command: String, environment extra: [String: String] = [:]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", command]
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
-        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, "\(output)")
+        let (status, output) = try runTool("/bin/bash", ["-c", command], environment: extra, directory: root)
+        return (status, output)
     }
 
     /// Runs packaging/SCRIPT x86_64 BINARY into `dir`/dist; returns the package's path.

@@ -14,16 +14,8 @@ struct ServiceUnitTests {
 
     /// Runs systemd-analyze; returns its exit status and stdout+stderr.
     static func analyze(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: which("systemd-analyze")!)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let (status, output) = try runTool(which("systemd-analyze")!, arguments)
+        return (status, output)
     }
 
     @Test func verifyFindsNothingButAMissingBinary() throws {

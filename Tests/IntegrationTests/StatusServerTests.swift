@@ -107,8 +107,8 @@ import CairnTestSupport
         broker.stop()
         let small = rig.dir.file("small")
         try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
-        #expect(StatusServerTests.run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", small]) == 0)
-        defer { _ = StatusServerTests.run("/bin/umount", ["-l", small]) }
+        #expect((try? runTool("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", small]))?.status == 0)
+        defer { _ = try? runTool("/bin/umount", ["-l", small]) }
         try rig.start(["--broker", broker.url, "--interval", "0.02", "--health-offline-limit", "3600"], dataDir: small + "/data")
         #expect(waitUntil(timeout: 30) { rig.get("/healthz").status == 200 }, "\(rig.get("/healthz").body)\n\(rig.log)")
         // Something else on the card takes the rest of the space.
@@ -123,14 +123,6 @@ import CairnTestSupport
         #expect(waitUntil(timeout: 30) { rig.get("/healthz").status == 200 }, "\(rig.get("/healthz").body)\n\(rig.log)")
     }
 
-    static func run(_ tool: String, _ arguments: [String]) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        guard (try? process.run()) != nil else { return -1 }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
 
     @Test func aTokenGuardsEveryPathAndAnOpenAddressNeedsOne() throws {
         let rig = Rig()
