@@ -88,6 +88,15 @@ import CairnTestSupport
         #expect(line(result.output, "tls").contains("FAIL  the broker requires a client certificate and none is configured"), "\(result.output)")
     }
 
+    @Test func clientCertificateFromAnotherCAIsRefused() throws {
+        let pki = try TestPKI()
+        let other = try TestPKI(caName: "Some Other CA")
+        let broker = try Broker(extraConfig: pki.listenerConfig(requireClientCertificate: true) + "\nallow_anonymous true")
+        let result = try doctor("mqtts://localhost:\(broker.port)", ["--ca-file", pki.ca, "--cert-file", other.clientCert, "--key-file", other.clientKey])
+        #expect(result.status == 1)
+        #expect(line(result.output, "tls").contains("FAIL  the broker refused the client certificate \"CN=cairn-client\""), "\(result.output)")
+    }
+
     @Test func wrongPassword() throws {
         let broker = try Broker(extraConfig: "allow_anonymous false\npassword_file \(try passwordFile(user: "gw", password: "right"))")
         let result = try doctor(broker.url, ["--username", "gw", "--password", "wrong-secret"])
