@@ -35,6 +35,11 @@ struct CommandHelp {
                         HelpText.Row("--limit N", "records per stream that peek shows (default: 10)"),
                         HelpText.configRow,
                     ] + HelpText.optionRows(keys: ["data_dir"])),
+        CommandHelp(name: "doctor", usage: "cairn doctor [--config FILE] [flags] [--json]",
+                    summary: "check the installed configuration step by step: config, data_dir, clock, dns, tcp, tls, mqtt (CONNACK), round_trip (a test message under the device's prefix back within 10 s); say which step fails and what to do; exit 0 only when every step passes (docs/doctor.md)",
+                    flags: [HelpText.Row("--config FILE", "the config file (default: \(Doctor.defaultConfigFile) when it exists, else the built-in defaults)"),
+                            HelpText.Row("--json", "{\"ok\", \"config\", \"steps\": [{\"step\", \"status\": pass|fail|skip, \"message\", \"hint\"}]}")]
+                        + HelpText.optionRows()),
         CommandHelp(name: "ctl", usage: "cairn ctl keygen|sign|verify|push|status [flags]  (cairn ctl <command> --help)",
                     summary: "the controller's side of configuration push: keys, signed documents, pushing to devices, their status (docs/control.md)",
                     flags: [

@@ -27,6 +27,7 @@ public enum Commands {
         case "queue": return QueueCommand.run(rest)
         case "config": return ConfigCommand.run(rest)
         case "ctl": return ControllerCommand.run(rest)
+        case "doctor": return Doctor.command(rest)
         default:
             fail("unknown command \"\(command)\" (see cairn --help)")
             return 2
