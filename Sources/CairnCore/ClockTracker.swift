@@ -3,11 +3,13 @@
 public struct RecordStamp: Equatable {
     public var wall: Int64
     public var monotonic: Int64
-    public var bootID: String
+    /// nil for a time that is on no boot's clock of this agent (a device's own):
+    /// no correction of the agent's clock applies to it.
+    public var bootID: String?
     /// Whether the wall clock was trusted when the record was taken.
     public var trusted: Bool
 
-    public init(wall: Int64, monotonic: Int64, bootID: String, trusted: Bool) {
+    public init(wall: Int64, monotonic: Int64, bootID: String?, trusted: Bool) {
         self.wall = wall
         self.monotonic = monotonic
         self.bootID = bootID

@@ -10,6 +10,9 @@ public struct Reading: Equatable {
     public var time: Int64
     /// Why the value is suspect, when a stage flagged it instead of dropping it.
     public var quality: Quality = .good
+    /// The time came with the reading from the device's own clock (HTTP ingest's
+    /// `"time"`), not from the agent's: a correction of the agent's clock leaves it alone.
+    public var deviceClock = false
 
     public enum Quality: String, Equatable {
         case good

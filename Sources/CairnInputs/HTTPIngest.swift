@@ -160,7 +160,8 @@ public final class HTTPIngest {
             return .failure("\"value\" (a number) is required")
         }
         var time = now
-        if let given = item["time"] {
+        let given = item["time"]
+        if let given {
             guard let ms = given.integer, ms >= HTTPIngest.earliestTime, ms <= now + 86_400_000 else {
                 return .failure("\"time\" must be milliseconds since 1970, after 2020 and not more than a day ahead")
             }
@@ -168,7 +169,9 @@ public final class HTTPIngest {
         }
         if let unit = item["unit"], unit.string == nil { return .failure("\"unit\" must be a string") }
         if let label = item["label"], label.string == nil { return .failure("\"label\" must be a string") }
-        return .success(Reading(sensor: id, label: item["label"]?.string, value: number, unit: item["unit"]?.string ?? unit, time: time))
+        var reading = Reading(sensor: id, label: item["label"]?.string, value: number, unit: item["unit"]?.string ?? unit, time: time)
+        reading.deviceClock = given != nil
+        return .success(reading)
     }
 
     /// 2020-01-01T00:00:00Z: anything earlier is a device without a clock.

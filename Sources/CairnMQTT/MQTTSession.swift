@@ -61,6 +61,9 @@ public struct MQTTTLS: Equatable {
 public final class MQTTSession {
     private var handle: OpaquePointer?
     public private(set) var events: [MQTTEvent] = []
+    /// OpenSSL's reason for the last TLS failure ("certificate verify failed"),
+    /// which libmosquitto gives only to its log, not in its result code.
+    private var tlsReason: String?
 
     nonisolated(unsafe) private static var libraryReady = false
 
@@ -102,6 +105,11 @@ public final class MQTTSession {
             }
         }
         registerSubscriberCallbacks(created)
+        mosquitto_log_callback_set(created) { _, context, _, text in
+            guard let text else { return }
+            let line = String(cString: text)
+            if line.hasPrefix("OpenSSL Error") { MQTTSession.from(context).tlsReason = line }
+        }
     }
 
     private func registerSubscriberCallbacks(_ created: OpaquePointer) {
@@ -131,7 +139,14 @@ public final class MQTTSession {
     }
 
     private func check(_ code: Int32) throws(MQTTError) {
-        guard code == MOSQ_ERR_SUCCESS.rawValue else { throw MQTTError(code: code) }
+        guard code == MOSQ_ERR_SUCCESS.rawValue else { throw error(code) }
+    }
+
+    /// The library's error; a TLS error names OpenSSL's reason when the log gave one.
+    private func error(_ code: Int32) -> MQTTError {
+        let error = MQTTError(code: code)
+        guard code == MOSQ_ERR_TLS.rawValue, let reason = tlsReason else { return error }
+        return MQTTError(code: code, message: "\(error.message) \(reason)")
     }
 
     public func setCredentials(username: String, password: String?) throws(MQTTError) {

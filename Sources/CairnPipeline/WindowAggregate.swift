@@ -42,9 +42,12 @@ public struct WindowAggregate: Stage {
     private mutating func close(emit: (Reading) -> Void) {
         if let window, let template = summary.template {
             for function in AggregateFunctions.ordered where functions.contains(function.flag) {
-                emit(Reading(sensor: "\(template.sensor)/\(function.name)", label: template.label,
-                             value: summary.value(function.flag),
-                             unit: function.flag == .count ? "" : template.unit, time: window))
+                var aggregate = Reading(sensor: "\(template.sensor)/\(function.name)", label: template.label,
+                                        value: summary.value(function.flag),
+                                        unit: function.flag == .count ? "" : template.unit, time: window)
+                // The window's time is on the clock its readings' times were on.
+                aggregate.deviceClock = template.deviceClock
+                emit(aggregate)
             }
         }
         window = nil

@@ -3,7 +3,9 @@ import CairnCore
 /// Clock correction, statistics and technician commands.
 extension DurableQueue {
     /// Re-stamps this boot's records as monotonic + offset once the clock is
-    /// trusted (or stepped); returns how many records were corrected.
+    /// trusted (or stepped); returns how many records were corrected. Only
+    /// times read from the agent's clock are on a boot (`PendingRecord` pairs
+    /// each with its monotonic time, a window's start too); a device's own time is not.
     @discardableResult
     public func correctClock(bootID: String, offset: Int64) throws(QueueError) -> Int64 {
         do {

@@ -119,9 +119,12 @@ public final class DurableQueue {
                 let boot: Int64
                 if let last = lastBoot, last.id == record.stamp.bootID {
                     boot = last.number
+                } else if let bootID = record.stamp.bootID {
+                    boot = try bootNumber(bootID)
+                    lastBoot = (bootID, boot)
                 } else {
-                    boot = try bootNumber(record.stamp.bootID)
-                    lastBoot = (record.stamp.bootID, boot)
+                    // A device's own time: on no boot, so no clock correction touches it.
+                    boot = QueueStatements.noClock
                 }
                 insert.bind(1, sequence)
                 insert.bind(2, record.stream.rawValue)

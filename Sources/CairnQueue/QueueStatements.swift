@@ -4,6 +4,9 @@ struct QueueStatements {
     static let rowOverhead: Int64 = 64
     /// A boot number no record has: "hold nothing".
     static let noBoot: Int64 = -1
+    /// The boot of a record whose time is not from the agent's clock (and of
+    /// rows migrated from version 1): boot numbers start at 1, so no correction matches it.
+    static let noClock: Int64 = 0
 
     let insert: SQLiteStatement
     let removeRange: SQLiteStatement

@@ -37,9 +37,19 @@ public struct PendingRecord {
     }
 
     /// A telemetry record for a reading: the read's stamp, with the reading's own wall time.
+    /// A time from the agent's clock, perhaps moved (a window's start), gets the
+    /// monotonic time that goes with it, so that a correction (monotonic + offset)
+    /// moves it by exactly the clock's step. A time from the device's own clock
+    /// is not the agent's to correct: it belongs to no boot and counts as trusted.
     public init(telemetry reading: Reading, stamp: RecordStamp) {
         var own = stamp
         own.wall = reading.time
+        if reading.deviceClock {
+            own.bootID = nil
+            own.trusted = true
+        } else {
+            own.monotonic = stamp.monotonic + (reading.time - stamp.wall)
+        }
         self.init(stream: .telemetry, stamp: own, fragment: reading.fragment)
     }
 }

@@ -13,7 +13,7 @@ import CairnTestSupport
         var finished: [BackgroundCommands.Finished] = []
         for _ in 0..<3000 where commands.count > 0 {
             finished += commands.poll(nowMonotonic: Clock.monotonicMilliseconds())
-            usleep(10_000)
+            usleep(10_000)   // pacing of a bounded wait (3000 × 10 ms) for the condition
         }
         #expect(commands.count == 0, "the actions never finished")
         return finished
@@ -38,7 +38,7 @@ import CairnTestSupport
         #expect(commands.count == 3)
         for _ in 0..<3000 where (try? String(contentsOfFile: dir.file("log"), encoding: .utf8)) != "other\n" {
             _ = commands.poll(nowMonotonic: Clock.monotonicMilliseconds())
-            usleep(10_000)
+            usleep(10_000)   // pacing of a bounded wait (3000 × 10 ms) for the condition
         }
         #expect(try String(contentsOfFile: dir.file("log"), encoding: .utf8) == "other\n")
         dir.write("go", "")

@@ -20,7 +20,7 @@ import CairnTestSupport
         // A safety bound on the loop, not an assertion about speed.
         for _ in 0..<3000 {
             if let result = input.collect(nowWall: 1000, nowMonotonic: Clock.monotonicMilliseconds()) { return result }
-            usleep(10_000)
+            usleep(10_000)   // pacing of a bounded wait (3000 × 10 ms) for the condition
         }
         Issue.record("the command never finished")
         return InputResult()

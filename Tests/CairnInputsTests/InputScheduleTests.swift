@@ -71,7 +71,7 @@ import CairnTestSupport
         #expect(schedule.nextDeadline(nowMonotonic: start) == start + InputSchedule.commandPollInterval)
         var readings: [Reading] = []
         for _ in 0..<3000 where readings.isEmpty {
-            usleep(10_000)
+            usleep(10_000)   // pacing of a bounded wait (3000 × 10 ms) for the condition
             readings = schedule.poll(nowWall: 5, nowMonotonic: Clock.monotonicMilliseconds()).readings
         }
         #expect(readings == [Reading(sensor: "c/x", value: 4, unit: "", time: 5)])

@@ -72,7 +72,7 @@ import CairnTestSupport
         #expect(sensors.activeAlarms.isEmpty)
         // The actions ran as real processes; poll until both are collected.
         for _ in 0..<3000 where (try? String(contentsOfFile: dir.file("actions.log"), encoding: .utf8))?.split(separator: "\n").count != 2 {
-            usleep(10_000)
+            usleep(10_000)   // pacing of a bounded wait (3000 × 10 ms) for the condition
             _ = sensors.poll(nowWall: 0, nowMonotonic: t - 1)
         }
         let log = try String(contentsOfFile: dir.file("actions.log"), encoding: .utf8)

@@ -6,21 +6,33 @@ import CairnQueue
 
 @Suite struct UplinkPiecesTests {
     @Test func backoffGrowsWithJitterUnderTheCap() {
-        var backoff = Backoff(minimum: 1, maximum: 8)
-        var ceilings: [Int64] = []
-        for _ in 0..<8 {
-            let delay = backoff.nextDelayMilliseconds()
-            #expect(delay >= 100 && delay <= 8000)
-            ceilings.append(delay)
-        }
-        // Over many draws, full jitter spreads values: not all equal.
+        // The n-th delay of a series is drawn from [0.1 s, min(1 s × 2ⁿ, 8 s)]. Over many
+        // series each attempt's largest delay passes the previous attempt's ceiling
+        // (p < 10⁻⁵⁰ of a false failure), none passes its own ceiling or the cap.
+        var largest = [Int64](repeating: 0, count: 6)
         var spread = Set<Int64>()
-        for _ in 0..<50 { spread.insert(backoff.nextDelayMilliseconds()) }
-        #expect(spread.count > 10)
-        backoff.reset()
-        for _ in 0..<20 {
-            var fresh = Backoff(minimum: 1, maximum: 8)
-            #expect(fresh.nextDelayMilliseconds() <= 1000)
+        for _ in 0..<300 {
+            var backoff = Backoff(minimum: 1, maximum: 8)
+            for attempt in 0..<6 {
+                let delay = backoff.nextDelayMilliseconds()
+                #expect(delay >= 100 && delay <= min(1000 << attempt, 8000), "attempt \(attempt): \(delay) ms")
+                largest[attempt] = max(largest[attempt], delay)
+                spread.insert(delay)
+            }
+        }
+        for attempt in 1..<4 {
+            #expect(largest[attempt] > 1000 << (attempt - 1), "attempt \(attempt) never waited longer than attempt \(attempt - 1) could: \(largest)")
+        }
+        // Full jitter spreads the values.
+        #expect(spread.count > 100)
+        // reset() starts the same backoff over: its next delay is under the first ceiling again
+        // (without the reset, 50 draws under 1 s out of up to 8 s: p ≈ 10⁻⁴⁸).
+        var backoff = Backoff(minimum: 1, maximum: 8)
+        for _ in 0..<50 {
+            for _ in 0..<6 { _ = backoff.nextDelayMilliseconds() }
+            backoff.reset()
+            #expect(backoff.failures == 0)
+            #expect(backoff.nextDelayMilliseconds() <= 1000)
         }
     }
 

@@ -16,6 +16,7 @@ import CairnTestSupport
             // The random kill point is measured from the agent's start, not from exec: under
             // qemu (the ARM binaries) starting takes longer than the whole window natively.
             _ = waitUntil(timeout: 30, interval: 0.01) { agent.log.contains(" starting as ") || !agent.isRunning }
+            // Deliberate: the kill lands at a random moment of the agent's work.
             Thread.sleep(forTimeInterval: Double.random(in: 0.1...0.5))
             // It must have been running (not, say, refusing its flags) to be killed.
             #expect(agent.isRunning, "round \(round): the agent exited by itself:\n\(agent.log.suffix(2000))")

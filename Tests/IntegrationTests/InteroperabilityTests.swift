@@ -16,7 +16,9 @@ import CairnTestSupport
         let agent = try setup.agent(interval: "0.3")
         #expect(waitUntil(timeout: 10) { !setup.subscriber.payloads(topic: "\(setup.prefix)/events").isEmpty })
         setup.broker.stop()
-        Thread.sleep(forTimeInterval: 2)
+        #expect(waitUntil(timeout: 10) { (setup.status()["connection"] as? String) == "offline" }, "\(agent.log.suffix(2000))")
+        // Deliberately lets time pass: the outage must last over a second (offline_ms > 1000 below).
+        Thread.sleep(forTimeInterval: 1.2)
         try setup.broker.start()
         #expect(waitUntil(timeout: 20) { setup.subscriber.payloads(topic: "\(setup.prefix)/events").contains { ($0["type"] as? String) == "io.cairn.uplink.connected" && ((($0["data"] as? [String: Any])?["offline_ms"] as? Int) ?? 0) > 1000 } },
                 "no reconnect event:\n\(agent.log.suffix(3000))")

@@ -144,6 +144,7 @@ import CairnTestSupport
         #expect(try LoopbackHTTP.post(port: port, path: "/readings", body: #"{"sensor": "a", "value": 1}"#).status == 202)
         #expect(waitUntil(timeout: 5) { queued() == "1" }, "\(agent.log)")
         #expect(try LoopbackHTTP.post(port: port, path: "/readings", body: #"{"sensor": "a", "value": 2}"#).status == 202)
+        // Deliberately lets 0.5 s pass: the second reading must not be committed meanwhile.
         Thread.sleep(forTimeInterval: 0.5)
         #expect(queued() == "1", "the second reading should be held for the commit interval")
         #expect(waitUntil(timeout: 10) { queued() == "2" }, "\(agent.log)")
@@ -176,5 +177,13 @@ import CairnTestSupport
         #expect(((status()["http_errors"] as? [String]) ?? []).first?.contains("cannot listen on 127.0.0.1:\(squatter.port)") == true)
         #expect(waitUntil(timeout: 10) { (self.metric("cairn_readings_taken_total") ?? 0) > 0 })
         #expect(agent.isRunning)
+        // The port is freed: the agent retries (every 30 s), the endpoint listens and takes readings, the error is gone.
+        squatter.stop()
+        #expect(waitUntil(timeout: 45) { Broker.accepts(port: squatter.port) }, "\(agent.log)")
+        #expect(waitUntil(timeout: 10) {
+            (try? LoopbackHTTP.post(port: squatter.port, path: "/readings", body: #"{"sensor": "a", "value": 1}"#).status) == 202
+        }, "\(agent.log)")
+        // (The status leaves out http_errors when there are none.)
+        #expect(waitUntil(timeout: 15) { ((self.status()["http_errors"] as? [String]) ?? []).isEmpty }, "\(self.status()["http_errors"] ?? "no status")")
     }
 }

@@ -23,6 +23,12 @@ import CairnTestSupport
         Int((try? sqlite(dir.file("data/queue.db"), "SELECT count(*) FROM records;"))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
     }
 
+    /// The sequence numbers of the telemetry records queued.
+    func telemetrySequences(_ dir: TemporaryDirectory) -> [Int] {
+        ((try? sqlite(dir.file("data/queue.db"), "SELECT seq FROM records WHERE stream = 2 ORDER BY seq;")) ?? "")
+            .split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
     @Test func telemetryOverVerifiedTLS() throws {
         let pki = try TestPKI()
         let broker = try Broker(extraConfig: pki.listenerConfig(requireClientCertificate: false) + "\nallow_anonymous true")
@@ -40,8 +46,9 @@ import CairnTestSupport
         let dir = TemporaryDirectory("cairn-tls")
         let agent = try agent(dir, broker: "mqtts://localhost:\(broker.port)", device: "untrusted", ["--ca-file", other.ca])
         defer { agent.terminate() }
-        #expect(waitUntil(timeout: 10) { agent.log.contains("retrying in") })
-        Thread.sleep(forTimeInterval: 3)
+        // Refused for its certificate (OpenSSL's verification error), not for any failure to connect.
+        #expect(waitUntil(timeout: 10) { agent.log.contains("certificate verify failed") }, "\(agent.log)")
+        #expect(waitUntil(timeout: 10) { agent.log.components(separatedBy: "retrying in").count - 1 >= 2 }, "\(agent.log)")
         #expect(!agent.log.contains("connected to"), "connected to a server signed by another CA:\n\(agent.log)")
         #expect(agent.isRunning)
         // Readings are kept while it cannot connect.
@@ -55,8 +62,9 @@ import CairnTestSupport
         let dir = TemporaryDirectory("cairn-tls")
         let agent = try agent(dir, broker: "mqtts://localhost:\(broker.port)", device: "wrongname", ["--ca-file", pki.ca])
         defer { agent.terminate() }
-        #expect(waitUntil(timeout: 10) { agent.log.contains("retrying in") })
-        Thread.sleep(forTimeInterval: 2)
+        // Refused for the name (OpenSSL's hostname mismatch), not for any failure to connect.
+        #expect(waitUntil(timeout: 10) { agent.log.contains("certificate verify failed") }, "\(agent.log)")
+        #expect(waitUntil(timeout: 10) { agent.log.components(separatedBy: "retrying in").count - 1 >= 2 }, "\(agent.log)")
         #expect(!agent.log.contains("connected to"), "host name was not verified:\n\(agent.log)")
     }
 
@@ -99,8 +107,9 @@ import CairnTestSupport
         tool.waitUntilExit()
         let broker = try Broker(extraConfig: "allow_anonymous false\npassword_file \(passwords)")
         let agent = try agent(dir, broker: broker.url, device: "auth", ["--username", "gw", "--password", "wrong-secret", "--log-level", "debug"])
-        #expect(waitUntil(timeout: 10) { agent.log.contains("refused the connection") })
-        Thread.sleep(forTimeInterval: 2)
+        // Backoff: retried, refused again.
+        #expect(waitUntil(timeout: 10) { agent.log.components(separatedBy: "refused the connection").count - 1 >= 2 }, "\(agent.log)")
+        #expect(waitUntil(timeout: 10) { ((try? String(contentsOfFile: dir.file("data/status.json"), encoding: .utf8)) ?? "").contains("refused the connection") })
         agent.terminate()
         #expect(agent.log.contains("refused the connection: Bad user name or password") || agent.log.contains("refused the connection: Not authorized"),
                 "\(agent.log)")
@@ -116,12 +125,20 @@ import CairnTestSupport
         let broker = try Broker(extraConfig: "allow_anonymous true\nacl_file \(dir.file("acl"))")
         let agent = try agent(dir, broker: broker.url, device: "acl", [])
         defer { agent.terminate() }
-        #expect(waitUntil(timeout: 15) { agent.log.contains("broker refused the publish to cairn/acl/telemetry") }, "\(agent.log)")
+        let refusals = { agent.log.components(separatedBy: "broker refused the publish to cairn/acl/telemetry").count - 1 }
+        #expect(waitUntil(timeout: 15) { refusals() > 0 }, "\(agent.log)")
+        // The telemetry records queued now (the refused one among them), by their numbers:
+        // new readings keep arriving, so a count alone would hide a deletion.
+        let refused = telemetrySequences(dir)
+        #expect(!refused.isEmpty)
+        let first = refusals()
+        // Deliberately lets 3 s pass: the refusals over an interval show the backoff.
         Thread.sleep(forTimeInterval: 3)
-        // Nothing was deleted for a refused publish: the readings are all still queued.
-        #expect(queued(dir) >= 10)
-        let refusals = agent.log.components(separatedBy: "broker refused the publish").count - 1
-        #expect(refusals < 15, "\(refusals) refusals in ~5 s: not backing off")
+        #expect(refusals() < first + 10, "\(refusals() - first) refusals in 3 s: not backing off")
+        // Retried and refused again, and nothing was deleted for a refused publish.
+        #expect(waitUntil(timeout: 10) { refusals() > first }, "\(agent.log)")
+        let still = Set(telemetrySequences(dir))
+        #expect(refused.filter { !still.contains($0) } == [], "records deleted after a refused publish")
     }
 
     @Test func aStalledBrokerIsDetectedByKeepaliveAndTheBacklogDrainsAfter() throws {

@@ -145,12 +145,13 @@ import CairnTestSupport
 
 extension StoreAndForwardTests {
     /// CPU seconds (user + system) a process has used, from /proc/<pid>/stat.
-    static func cpuSeconds(_ pid: Int32) -> Double {
+    /// CPU time (user + system) of a process, nil when it cannot be read.
+    static func cpuSeconds(_ pid: Int32) -> Double? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return -1 }
+              let close = stat.lastIndex(of: ")") else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // After the command: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return -1 }
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
@@ -176,6 +177,7 @@ extension StoreAndForwardTests {
         #expect(events().filter { ($0["type"] as? String) == "io.cairn.sensor.failed" }.count == 1)
         #expect(waitUntil(timeout: 5) { setup.subscriber.payloads(topic: "\(setup.prefix)/meta").last.flatMap(health) == "ok" })
         // Meta is published on change, not on every read: a few seconds of steady reads add nothing.
+        // (Deliberately lets 2 s pass: nothing may happen during it.)
         Thread.sleep(forTimeInterval: 2)
         #expect(setup.subscriber.payloads(topic: "\(setup.prefix)/meta").count == metaCount + 1)
     }
@@ -200,16 +202,19 @@ extension StoreAndForwardTests {
         let agent = try setup.agent(interval: "2")
         defer { agent.terminate() }
         #expect(waitUntil(timeout: 10) { (setup.status()["connection"] as? String) == "online" })
-        let before = StoreAndForwardTests.cpuSeconds(agent.pid)
+        // The agent's CPU time must be readable: a test that cannot measure it fails.
+        let before = try #require(StoreAndForwardTests.cpuSeconds(agent.pid), "cannot read /proc/\(agent.pid)/stat")
+        // Deliberately lets 4 s pass: the CPU used over an interval is what is measured.
         Thread.sleep(forTimeInterval: 4)
-        let online = StoreAndForwardTests.cpuSeconds(agent.pid) - before
+        let online = try #require(StoreAndForwardTests.cpuSeconds(agent.pid)) - before
         // A spinning loop burns ~4 s of CPU here; an idle agent a few milliseconds.
         #expect(online >= 0 && online < 0.5, "idle agent used \(online) s of CPU in 4 s while online")
         setup.broker.stop()
-        Thread.sleep(forTimeInterval: 1)
-        let offlineStart = StoreAndForwardTests.cpuSeconds(agent.pid)
+        #expect(waitUntil(timeout: 10) { (setup.status()["connection"] as? String) == "offline" }, "\(agent.log.suffix(2000))")
+        let offlineStart = try #require(StoreAndForwardTests.cpuSeconds(agent.pid))
+        // Deliberately lets 4 s pass, as above.
         Thread.sleep(forTimeInterval: 4)
-        let offline = StoreAndForwardTests.cpuSeconds(agent.pid) - offlineStart
+        let offline = try #require(StoreAndForwardTests.cpuSeconds(agent.pid)) - offlineStart
         #expect(offline >= 0 && offline < 0.5, "idle agent used \(offline) s of CPU in 4 s while offline")
     }
 }

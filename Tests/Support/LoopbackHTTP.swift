@@ -12,6 +12,7 @@ public enum LoopbackHTTP {
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         for (index, piece) in pieces.enumerated() {
+            // Pacing: the pieces arrive apart, as a slow client sends them.
             if index > 0 { Thread.sleep(forTimeInterval: pause) }
             // MSG_NOSIGNAL: the server may close early (413), and SIGPIPE would end the test run.
             _ = Array(piece.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

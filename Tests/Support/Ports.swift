@@ -11,7 +11,12 @@ public func freeLoopbackPort() -> Int {
     let range = 10_000..<max(10_001, min(ephemeralStart, 65_536))
     for _ in 0..<1000 {
         let port = Int.random(in: range)
-        if canBind(port) && reserve(port) { return port }
+        // Claimed first, probed second: the probe binds the port for a moment, and a port
+        // another run claimed may be between a close and a bind again (a reconfigured HTTP
+        // input), when that probe would make the other run's bind fail ("Address already in use").
+        guard reserve(port) else { continue }
+        if canBind(port) { return port }
+        unlink(claimFile(port))
     }
     preconditionFailure("no free loopback port in \(range)")
 }
@@ -22,9 +27,7 @@ public func freeLoopbackPort() -> Int {
 /// and another run must not pick it then. The claim is a file created with O_EXCL in a
 /// shared directory, expired after `portClaimSeconds`.
 func reserve(_ port: Int) -> Bool {
-    let directory = NSTemporaryDirectory() + "cairn-test-ports"
-    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    let file = "\(directory)/\(port)"
+    let file = claimFile(port)
     for _ in 0..<2 {
         let fd = open(file, O_CREAT | O_EXCL | O_WRONLY, 0o644)
         if fd >= 0 {
@@ -37,6 +40,13 @@ func reserve(_ port: Int) -> Bool {
         unlink(file)
     }
     return false
+}
+
+/// The file that claims `port` (its directory made on first use).
+func claimFile(_ port: Int) -> String {
+    let directory = NSTemporaryDirectory() + "cairn-test-ports"
+    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    return "\(directory)/\(port)"
 }
 
 /// How long a claimed port stays out of other runs' reach: longer than any one test.
