@@ -146,10 +146,7 @@ public struct StatusReport {
             case .object where member.key == "health":
                 let reasons = member.value["reasons"]?.array?.compactMap { $0.string } ?? []
                 value = reasons.isEmpty ? "healthy" : "NOT HEALTHY: " + reasons.joined(separator: "; ")
-            case .object where member.key == "provisioning":
-                let errors = member.value["errors"]?.array?.compactMap { $0.string } ?? []
-                value = "\(member.value["outcome"]?.string ?? "?") \(member.value["at"]?.string ?? "") from \(member.value["file"]?.string ?? "?")"
-                    + (errors.isEmpty ? "" : ": " + errors.joined(separator: "; "))
+            case .object where member.key == "provisioning": value = provisioningText(member.value)
             case .object(let members):
                 value = members.isEmpty ? "none" : members.map { "\($0.key) \(JSONWriter.encode($0.value))" }.joined(separator: ", ")
             default: value = JSONWriter.encode(member.value)
@@ -177,6 +174,13 @@ public struct StatusReport {
             }
         }
         return out
+    }
+
+    /// The `provisioning` member in words: "applied <time> from <file>", or "rejected …: <errors>".
+    public static func provisioningText(_ value: JSONValue) -> String {
+        let errors = value["errors"]?.array?.compactMap { $0.string } ?? []
+        return "\(value["outcome"]?.string ?? "?") \(value["at"]?.string ?? "") from \(value["file"]?.string ?? "?")"
+            + (errors.isEmpty ? "" : ": " + errors.joined(separator: "; "))
     }
 
     private static func padded(_ text: String, _ width: Int) -> String {

@@ -81,6 +81,8 @@ import CairnTestSupport
         #expect(event["config_version"] as? String == record["config_version"] as? String)
         #expect(waitUntil(timeout: 10) { ((try? device.status())?["provisioning"] as? [String: Any])?["outcome"] as? String == "applied" })
         #expect(agent.log.contains("provisioned from \(device.provision)"))
+        let text = try InitCommandTests.cairn(["status", "--config", device.config]).output
+        #expect(text.split(separator: "\n").contains { $0.hasPrefix("provisioning ") && $0.contains(" applied 20") && $0.hasSuffix(" from \(device.provision)") }, "\(text)")
         #expect(InitCommandTests.json(device.dir.file("data/provisioning.json"))["reported"] as? Bool == true, "reported once, not at every start")
     }
 
