@@ -1,4 +1,6 @@
+import CairnControl
 import CairnCore
+import CairnStatus
 
 /// First-boot provisioning as the agent sees it: `cairn init --first-boot` (run as root
 /// before the agent) leaves its outcome in the data directory; the agent shows the
