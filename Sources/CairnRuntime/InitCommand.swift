@@ -87,6 +87,10 @@ enum InitCommand {
             }
             let equals = argument.firstIndex(of: "=")
             let flag = equals.map { String(argument[..<$0]) } ?? argument
+            let key = settings.first { OptionTable.option(forKey: $0)?.flag == flag }
+            guard key != nil || ["--output", "--provision-file", "--config-public-key"].contains(flag) else {
+                return .failure(ConfigError("unknown argument \(argument)"))
+            }
             let value: String
             if let equals {
                 value = String(argument[argument.index(after: equals)...])
@@ -99,11 +103,7 @@ enum InitCommand {
             case "--output": options.output = value
             case "--provision-file": options.provisionFile = value
             case "--config-public-key": options.publicKeys.append(value)
-            default:
-                guard let key = settings.first(where: { OptionTable.option(forKey: $0)?.flag == flag }) else {
-                    return .failure(ConfigError("unknown argument \(argument)"))
-                }
-                options.values[key] = value
+            default: options.values[key ?? flag] = value
             }
         }
         return .success(options)
