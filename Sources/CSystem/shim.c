@@ -1,6 +1,8 @@
 #include "csystem.h"
 
+#include <pwd.h>
 #include <sys/random.h>
+#include <termios.h>
 
 int cairn_errno(void) { return errno; }
 void cairn_set_errno(int value) { errno = value; }
@@ -115,6 +117,21 @@ int cairn_kernel_description(char *buf, int size) {
     int n = snprintf(buf, (size_t)size, "%s %s %s", name.sysname, name.release, name.machine);
     if (n < 0) return -1;
     return n < size ? n : size - 1;
+}
+
+int cairn_user_ids(const char *name, uid_t *uid, gid_t *gid) {
+    struct passwd *entry = getpwnam(name);
+    if (entry == NULL) return -1;
+    *uid = entry->pw_uid;
+    *gid = entry->pw_gid;
+    return 0;
+}
+
+int cairn_terminal_echo(int fd, int on) {
+    struct termios mode;
+    if (tcgetattr(fd, &mode) != 0) return -1;
+    if (on) mode.c_lflag |= ECHO; else mode.c_lflag &= ~(tcflag_t)ECHO;
+    return tcsetattr(fd, TCSANOW, &mode);
 }
 
 #if !defined(__GLIBC__)

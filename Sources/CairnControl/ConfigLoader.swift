@@ -117,7 +117,8 @@ public enum ConfigLoader {
 
     /// Applies config text setting by setting, and each section entry by entry;
     /// returns every error found. JSON that does not parse is one error: reading stops there.
-    static func apply(text: String, source path: String, collecting config: inout Configuration) -> ConfigErrors {
+    /// `skipping`: top-level members the caller reads itself (a provisioning file's inline PEM).
+    public static func apply(text: String, source path: String, collecting config: inout Configuration, skipping: Set<String> = []) -> ConfigErrors {
         let document: JSONValue
         do {
             document = try JSONParser.parse(text, maxBytes: maxConfigBytes)
@@ -130,7 +131,7 @@ public enum ConfigLoader {
         }
         config.origin.path = path
         var errors = ConfigErrors()
-        for member in members {
+        for member in members where !skipping.contains(member.key) {
             let memberPath = JSONPath.member(JSONPath.root, member.key)
             guard let option = OptionTable.option(forKey: member.key) else {
                 errors.append(ConfigError("unknown setting \"\(member.key)\"", source: path, line: member.line, column: member.column, path: memberPath))
@@ -156,7 +157,6 @@ public enum ConfigLoader {
     /// first. Checks across settings run only when each setting is valid
     /// (an invalid one would leave its default and mislead them).
     public static func check(file path: String, flags: [String]) -> Result<Configuration, ConfigErrors> {
-        var config = defaults()
         var errors = ConfigErrors()
         guard let pairs = errors.record({ () throws(ConfigError) in try flagPairs(flags) }) else { return .failure(errors) }
         if pairs.contains(where: { $0.flag == "--config" }) {
@@ -165,7 +165,17 @@ public enum ConfigLoader {
         guard let text = Files.read(path, limit: maxConfigBytes + 1) else {
             return .failure(ConfigErrors(errors: [ConfigError("cannot read the config file", source: path)]))
         }
-        errors = apply(text: text, source: path, collecting: &config)
+        return check(text: text, source: path, pairs: pairs)
+    }
+
+    /// `check(file:flags:)` for config text not written yet (`cairn init` checks what it will write).
+    public static func check(text: String, source path: String) -> Result<Configuration, ConfigErrors> {
+        check(text: text, source: path, pairs: [])
+    }
+
+    static func check(text: String, source path: String, pairs: [(flag: String, value: String)]) -> Result<Configuration, ConfigErrors> {
+        var config = defaults()
+        var errors = apply(text: text, source: path, collecting: &config)
         for pair in pairs {
             errors.record { () throws(ConfigError) in try apply(flag: pair, to: &config) }
         }

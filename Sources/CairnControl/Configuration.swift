@@ -92,6 +92,8 @@ public struct AgentSettings: Equatable {
     public var clockSyncFile: String?
     /// Seconds this boot's untrusted-clock records wait for a correction before being sent flagged.
     public var clockHoldSeconds = 0.0
+    /// The per-device provisioning file `cairn init --first-boot` takes in (docs/provisioning.md).
+    public var provisionFile = ""
 
     public init() {}
 

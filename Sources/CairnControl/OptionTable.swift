@@ -35,8 +35,8 @@ public struct AgentOption {
 public enum OptionTable {
     public static let all: [AgentOption] = agent + uplink + queue + southbound + sections + clock + control + statusServer
 
-    /// Settings a pushed document may not hold: who the device is and where its data lives.
-    public static let notPushable: [String] = ["device_id", "data_dir"]
+    /// Settings a pushed document may not hold: who the device is, where its data lives, where it is provisioned from.
+    public static let notPushable: [String] = ["device_id", "data_dir", "provision_file"]
 
     /// Credentials: `cairn config show` says whether they are set, never what they are.
     public static let secret: [String] = ["password", "southbound_password", "status_token"]
@@ -101,6 +101,13 @@ public enum OptionTable {
             let name = try v.string()
             guard let level = LogLevel(name: name) else { throw ConfigError("\"\(name)\" is not one of debug, info, warning, error") }
             c.agent.logLevel = level
+        },
+        AgentOption(key: "provision_file", placeholder: "FILE",
+                    help: "per-device provisioning file that cairn init --first-boot takes in at start (docs/provisioning.md)",
+                    default: .value("/boot/cairn-provision.json")) { c, v throws(ConfigError) in
+            let path = try v.string()
+            guard path.hasPrefix("/") else { throw ConfigError("\"\(path)\" is not an absolute path") }
+            c.agent.provisionFile = path
         },
     ]
 

@@ -66,11 +66,23 @@ public enum Files {
 
     /// Writes through a temporary file and rename(2), so readers never see half a file.
     /// `durable` adds an fsync of the file before the rename and of its directory
-    /// after it, for files that must survive a power cut (not status).
-    public static func writeAtomically(_ path: String, _ text: String, durable: Bool = true) throws(SystemError) {
+    /// after it, for files that must survive a power cut (not status). `mode`: the
+    /// file's permission bits exactly (umask aside; 0600 for secrets), set before a byte
+    /// is written; `owner`: its user and group, when given (root making a file for a service user).
+    public static func writeAtomically(_ path: String, _ text: String, durable: Bool = true, mode: Int32? = nil,
+                                       owner: (uid: UInt32, gid: UInt32)? = nil) throws(SystemError) {
         let temporary = path + ".tmp"
-        let fd = temporary.withCString { cairn_open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        if mode != nil { remove(temporary) }
+        let fd = temporary.withCString { cairn_open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode ?? 0o644) }
         guard fd >= 0 else { throw SystemError("open", path: temporary) }
+        if let mode, fchmod(fd, mode_t(mode)) != 0 {
+            close(fd)
+            throw SystemError("chmod", path: temporary)
+        }
+        if let owner, fchown(fd, uid_t(owner.uid), gid_t(owner.gid)) != 0 {
+            close(fd)
+            throw SystemError("chown", path: temporary)
+        }
         var bytes = Array(text.utf8)
         let ok = bytes.withUnsafeMutableBytes { Glue.writeAll(fd, $0.baseAddress!, $0.count) }
         let synced = !durable || fsync(fd) == 0

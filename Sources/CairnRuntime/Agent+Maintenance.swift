@@ -14,10 +14,13 @@ extension Agent {
             .text("version", BuildInfo.version), .text("arch", BuildInfo.architecture), .number("queued", queue.recordCount),
             .text("config_version", config.origin.version),
         ])
-        events.emit("config.applied", stamp: now, data: [
+        let provisioning = takeProvisioningRecord()
+        var applied: [JSONMember] = [
             .text("config_version", config.origin.version), .text("source", config.origin.path.isEmpty ? "defaults" : config.origin.path),
-            .text("reason", "start"),
-        ])
+            .text("reason", provisioning?.applied == true ? "provisioned" : "start"),
+        ]
+        if let provisioning { applied.append(JSONMember(key: "provisioning", value: provisioning.summary)) }
+        if events.emit("config.applied", stamp: now, data: applied), let provisioning { markReported(provisioning) }
         announceBootRollback()
         // What the last run counted and could not report (it stopped or was killed first).
         reportLosses()

@@ -25,6 +25,15 @@ struct CommandHelp {
                     flags: [HelpText.Row("show", "every setting, its value and its layer; the pushed configuration's state"),
                             HelpText.Row("check FILE", "every error in FILE, one line each (file:line:column: $.path: message), exit 1; else a summary, exit 0")]
                         + [HelpText.configRow] + HelpText.optionRows(keys: ["data_dir"])),
+        CommandHelp(name: "init", usage: "cairn init [--output FILE] [--force] [--device-id ID] [--broker URL] [--ca-file FILE] [--cert-file FILE] [--key-file FILE] [--username NAME] [--password SECRET] [--config-public-key FILE]... [--no-check] | cairn init --first-boot [--provision-file FILE] [--output FILE]",
+                    summary: "write the config file from flags, asking on a terminal for what they leave out (checked first, mode 0600 with a password); or take in a per-device provisioning file at first boot (docs/provisioning.md)",
+                    flags: [
+                        HelpText.Row("--output FILE", "the config file to write (default: /etc/cairn/cairn.json)"),
+                        HelpText.Row("--force", "replace an existing file (without it, an existing file is left alone, exit 1)"),
+                        HelpText.Row("--config-public-key FILE", "an Ed25519 public key pushed configurations must be signed with (repeatable)"),
+                        HelpText.Row("--no-check", "write the file only, without the connection checks afterwards"),
+                        HelpText.Row("--first-boot", "take in provision_file if it is there: merge it into --output, write its inline PEM under the config's directory (0600), remove it; an invalid one is renamed FILE.invalid with FILE.error beside it"),
+                    ] + HelpText.optionRows(keys: InitCommand.settings + ["provision_file"])),
         CommandHelp(name: "queue", usage: "cairn queue stats|peek|purge [--stream S] [--limit N] [--data-dir DIR | --config FILE]",
                     summary: "stats | peek | purge: inspect the queue (safe while the agent runs)",
                     flags: [

@@ -26,6 +26,7 @@ public enum Commands {
         case "sensors": return sensors(rest)
         case "queue": return QueueCommand.run(rest)
         case "config": return ConfigCommand.run(rest)
+        case "init": return InitCommand.run(rest)
         case "ctl": return ControllerCommand.run(rest)
         case "doctor": return Doctor.command(rest)
         default:

@@ -40,6 +40,7 @@ public enum StatusPage {
         out += row("configuration", text(document["config_version"]))
         out += row("pushed version", text(document["config_pushed_version"]))
         out += row("push report", text(document["config_push_report"]))
+        if let provisioning = document["provisioning"] { out += row("provisioning", HTML.escape(StatusReport.provisioningText(provisioning))) }
         out += row("disk free", bytes(document["disk_free_bytes"]))
         out += row("TLS certificate expires", text(document["tls_certificate_expires"]))
         out += "</dl></section>\n"

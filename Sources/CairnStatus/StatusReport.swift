@@ -36,6 +36,9 @@ public struct StatusReport {
     /// report on <prefix>/config/reported ("applied 8", "rolled-back 9: …").
     public var configPushedVersion: Int64 = 0
     public var configPushReport: String = ""
+    /// The last provisioning file `cairn init --first-boot` took in or rejected
+    /// (outcome, file, at, errors), nil when there has been none.
+    public var provisioning: JSONValue?
     public var diskFreeBytes: Int64?
     /// When the client certificate (mTLS) stops being valid (wall ms), when one is configured.
     public var certificateExpires: Int64?
@@ -99,6 +102,7 @@ public struct StatusReport {
             member("config_last_error", .string(configLastError)), member("config_pushed_version", int(configPushedVersion)),
             member("config_push_report", .string(configPushReport)),
         ]
+        if let provisioning { out.append(member("provisioning", provisioning)) }
         if let diskFreeBytes { out.append(member("disk_free_bytes", int(diskFreeBytes))) }
         if let certificateExpires { out.append(member("tls_certificate_expires", time(certificateExpires))) }
         out.append(member("sensors", .array(sensors.map { sensor in
@@ -142,6 +146,7 @@ public struct StatusReport {
             case .object where member.key == "health":
                 let reasons = member.value["reasons"]?.array?.compactMap { $0.string } ?? []
                 value = reasons.isEmpty ? "healthy" : "NOT HEALTHY: " + reasons.joined(separator: "; ")
+            case .object where member.key == "provisioning": value = provisioningText(member.value)
             case .object(let members):
                 value = members.isEmpty ? "none" : members.map { "\($0.key) \(JSONWriter.encode($0.value))" }.joined(separator: ", ")
             default: value = JSONWriter.encode(member.value)
@@ -169,6 +174,13 @@ public struct StatusReport {
             }
         }
         return out
+    }
+
+    /// The `provisioning` member in words: "applied <time> from <file>", or "rejected …: <errors>".
+    public static func provisioningText(_ value: JSONValue) -> String {
+        let errors = value["errors"]?.array?.compactMap { $0.string } ?? []
+        return "\(value["outcome"]?.string ?? "?") \(value["at"]?.string ?? "") from \(value["file"]?.string ?? "?")"
+            + (errors.isEmpty ? "" : ": " + errors.joined(separator: "; "))
     }
 
     private static func padded(_ text: String, _ width: Int) -> String {

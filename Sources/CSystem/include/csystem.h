@@ -71,4 +71,12 @@ int cairn_notify_socket(void);
 /// (EAGAIN when the receiver's buffer is full, EINVAL for an address that is neither).
 int cairn_notify_send(int fd, const char *address, const void *message, size_t length);
 
+/// The user and group ids of a user name from the password database (getpwnam(3)):
+/// 0, or -1 when there is no such user.
+int cairn_user_ids(const char *name, uid_t *uid, gid_t *gid);
+
+/// Turns echo of typed characters on or off on the terminal `fd` (termios, for a
+/// password prompt). Returns 0, or -1 when fd is not a terminal.
+int cairn_terminal_echo(int fd, int on);
+
 #endif
