@@ -66,10 +66,8 @@ enum InitCommand {
         }
         Commands.output("wrote \(options.output) (\(members.count) settings)\n")
         guard !options.noCheck else { return 0 }
-        // The connection checks of `cairn doctor` run here on `config` once it is merged:
-        // return Doctor.run(config, source: options.output, json: false)
-        _ = config
-        return 0
+        // The file is written either way; the exit status says whether this gateway reaches its broker.
+        return Doctor.run(config, source: options.output, json: false)
     }
 
     /// `--flag value` / `--flag=value`; `--config-public-key` may repeat.

@@ -40,6 +40,27 @@ import CairnTestSupport
         #expect(show.output.contains("gw-17") && show.output.contains("mqtts://127.0.0.1:8883"), "\(show.output)")
     }
 
+    /// Without --no-check, init ends with the doctor's checks on what it wrote: its exit
+    /// status says whether the gateway reaches the broker, and the file stays written either way.
+    @Test func initRunsTheDoctorChecksOnTheFileItWrote() throws {
+        let dir = TemporaryDirectory("cairn-init")
+        let broker = try Broker()
+        let reached = dir.file("reached.json")
+        let green = try Self.cairn(["init", "--output", reached, "--device-id", "gw-18", "--broker", "mqtt://127.0.0.1:\(broker.port)",
+                                    "--data-dir", dir.file("data")])
+        #expect(green.status == 0, "\(green.output)")
+        #expect(green.output.contains("wrote \(reached)"), "\(green.output)")
+        #expect(green.output.contains("round_trip") && green.output.contains("pass"), "\(green.output)")
+
+        let unreached = dir.file("unreached.json")
+        broker.stop()
+        let down = try Self.cairn(["init", "--output", unreached, "--device-id", "gw-18", "--broker", "mqtt://127.0.0.1:\(broker.port)",
+                                   "--data-dir", dir.file("data")])
+        #expect(down.status == 1, "\(down.output)")
+        #expect(down.output.contains("nothing listens on 127.0.0.1:\(broker.port)"), "\(down.output)")
+        #expect(Self.json(unreached)["device_id"] as? String == "gw-18")
+    }
+
     @Test func anExistingFileIsKeptWithoutForceAndReplacedWithIt() throws {
         let dir = TemporaryDirectory("cairn-init")
         let output = dir.file("cairn.json")
