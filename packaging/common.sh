@@ -6,7 +6,9 @@ DIST=${DIST:-$REPO_ROOT/dist}
 ALL_ARCHES=(x86_64 armv7 aarch64)
 
 # The version `cairn --version` prints, read from the source so no binary has to run.
-VERSION=$(sed -n 's/.*static let version = "\([^"]*\)".*/\1/p' "$REPO_ROOT/Sources/CairnCore/BuildInfo.swift")
+# CAIRN_VERSION overrides the package's version only (the binary prints its own): the
+# upgrade tests build a "newer" package of the same binary with it (e.g. 0.9.0+test1).
+VERSION=${CAIRN_VERSION:-$(sed -n 's/.*static let version = "\([^"]*\)".*/\1/p' "$REPO_ROOT/Sources/CairnCore/BuildInfo.swift")}
 [ -n "$VERSION" ] || { echo "cannot read the version from Sources/CairnCore/BuildInfo.swift" >&2; exit 1; }
 
 pkg_say() { printf '\033[1m[pkg]\033[0m %s\n' "$*" >&2; }

@@ -2,8 +2,8 @@ import CSystem
 import CairnCore
 
 /// Opening the queue file so that the agent always starts: a file that is
-/// corrupt, unreadable or from a newer agent is moved aside with a timestamp
-/// (kept for forensics) and a fresh one is started.
+/// corrupt, unreadable or from a newer agent (a downgrade) is moved aside with a
+/// timestamp (kept for forensics, or for that newer agent) and a fresh one is started.
 public struct QueueRecovery: Equatable {
     /// Where the old file now is.
     public let movedTo: String
@@ -15,19 +15,30 @@ public struct QueueRecovery: Equatable {
             return (try openChecked(options), nil)
         } catch {
             guard recover else { throw QueueError("open \(options.path)", error) }
-            let movedTo = moveAside(options.path)
-            Log.error("queue \(options.path) unusable (\(error)); moved to \(movedTo), starting a fresh queue")
+            let movedTo = moveAside(options.path, as: error.isNewerSchema ? "newer" : "corrupt")
+            Log.error(error.isNewerSchema ? newerMessage(options.path, error, movedTo)
+                      : "queue \(options.path) unusable (\(error)); moved to \(movedTo), starting a fresh queue")
             do {
-                return (try openChecked(options), QueueRecovery(movedTo: movedTo, reason: "\(error)"))
+                let reason = error.isNewerSchema ? error.message : "\(error)"
+                return (try openChecked(options), QueueRecovery(movedTo: movedTo, reason: reason))
             } catch {
                 throw QueueError("open \(options.path)", error)
             }
         }
     }
 
+    /// A downgrade: the file is whole, only not ours to read. Say where it went and how
+    /// its records get sent after all.
+    static func newerMessage(_ path: String, _ error: SQLiteError, _ movedTo: String) -> String {
+        "queue \(path) was \(error.message): moved unchanged to \(movedTo), starting a fresh queue. "
+            + "Its undelivered records are still in that file; to send them, install that newer Cairn again, "
+            + "stop it, move the file back to \(path) and start it"
+    }
+
     /// Opens, configures, verifies (quick_check) and migrates.
     static func openChecked(_ options: QueueOptions) throws(SQLiteError) -> SQLiteDatabase {
         let database = try SQLiteDatabase(path: options.path)
+        try QueueSchema.refuseNewer(database)
         try database.execute("PRAGMA journal_mode=WAL")
         try configure(database, options)
         let check = try database.prepare("PRAGMA quick_check(1)")
@@ -59,11 +70,12 @@ public struct QueueRecovery: Equatable {
         try database.execute("PRAGMA max_page_count=\(pages)")
     }
 
-    /// Renames the file and its WAL/SHM to `<path>.corrupt-<UTC time>`; returns the new name.
-    static func moveAside(_ path: String) -> String {
+    /// Renames the file and its WAL/SHM to `<path>.<kind>-<UTC time>` (kind: `corrupt`,
+    /// or `newer` for a file from a newer agent); returns the new name.
+    static func moveAside(_ path: String, as kind: String = "corrupt") -> String {
         var stamp = Clock.rfc3339(Clock.wallMilliseconds())
         stamp = String(decoding: stamp.utf8.filter { $0 != UInt8(ascii: ":") && $0 != UInt8(ascii: "-") }, as: UTF8.self)
-        let target = "\(path).corrupt-\(stamp)"
+        let target = "\(path).\(kind)-\(stamp)"
         for suffix in ["", "-wal", "-shm"] where Files.exists(path + suffix) {
             _ = (path + suffix).withCString { from in (target + suffix).withCString { rename(from, $0) } }
         }

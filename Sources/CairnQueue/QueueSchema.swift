@@ -1,3 +1,5 @@
+import CairnCore
+
 /// The queue file's schema, versioned with PRAGMA user_version. Each step
 /// migrates from the version before it, in one transaction, so a file from
 /// any earlier release opens; tests build every earlier version and migrate it.
@@ -45,6 +47,16 @@ enum QueueSchema {
         PRAGMA user_version = 3;
         """
 
+    /// A file written by a newer Cairn (its version above `current`) is refused before
+    /// anything writes to it, so that it can be moved aside byte for byte and handed back
+    /// to that version later.
+    static func refuseNewer(_ database: SQLiteDatabase) throws(SQLiteError) {
+        let version = try database.scalar("PRAGMA user_version")
+        guard version > current else { return }
+        throw SQLiteError(code: SQLiteError.newerSchema,
+                          message: "written by a newer Cairn (queue schema \(version); cairn \(BuildInfo.version) reads schemas 1 to \(current))")
+    }
+
     static func migrate(_ database: SQLiteDatabase) throws(SQLiteError) {
         var version = try database.scalar("PRAGMA user_version")
         if version == 0 {
@@ -71,7 +83,7 @@ enum QueueSchema {
             version = 3
         }
         guard version == current else {
-            throw SQLiteError(code: 1, message: "queue schema version \(version) is newer than this agent understands (\(current))")
+            throw SQLiteError(code: SQLiteError.newerSchema, message: "queue schema \(version) is newer than this agent's (\(current))")
         }
     }
 

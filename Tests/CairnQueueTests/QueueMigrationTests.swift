@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import CairnCore
 import CairnTestSupport
@@ -59,15 +60,55 @@ import CairnTestSupport
         #expect(try database.scalar("PRAGMA user_version") == QueueSchema.current)
     }
 
-    @Test func aFileFromANewerAgentIsMovedAsideNotDestroyed() throws {
+    /// A downgrade: the file holds records a newer agent queued, at a schema above ours.
+    /// It is moved aside byte for byte (nothing is written to it first), the reason and
+    /// the message say a newer Cairn wrote it, where it went and how to get the records
+    /// back, and the agent carries on with a fresh queue.
+    @Test func aFileFromANewerAgentIsMovedAsideUnchangedWithAClearMessage() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let queue = try DurableQueue(path: dir.file("q.db"))
+            _ = try queue.append(telemetry(5))
+        }
+        do {
+            let database = try SQLiteDatabase(path: dir.file("q.db"))
+            try database.execute("PRAGMA user_version = \(QueueSchema.current + 1)")
+        }
+        #expect(!Files.exists(dir.file("q.db-wal")), "the fixture was not closed cleanly")
+        let before = try #require(FileManager.default.contents(atPath: dir.file("q.db")))
+
+        let queue = try DurableQueue(path: dir.file("q.db"))
+        let recovery = try #require(queue.recovery)
+        #expect(recovery.movedTo.hasPrefix(dir.file("q.db.newer-")), "\(recovery.movedTo)")
+        #expect(recovery.reason == "written by a newer Cairn (queue schema \(QueueSchema.current + 1); cairn \(BuildInfo.version) reads schemas 1 to \(QueueSchema.current))",
+                "\(recovery.reason)")
+        #expect(FileManager.default.contents(atPath: recovery.movedTo) == before, "the moved file changed")
+        // A fresh queue, at our schema, that takes records.
+        #expect(queue.recordCount == 0)
+        #expect(try queue.append(telemetry(1)) != nil)
+        #expect(try SQLiteDatabase(path: dir.file("q.db")).scalar("PRAGMA user_version") == QueueSchema.current)
+        // The records are still in the moved file.
+        #expect(try SQLiteDatabase(path: recovery.movedTo).scalar("SELECT count(*) FROM records") == 5)
+
+        let message = QueueRecovery.newerMessage(dir.file("q.db"), SQLiteError(code: SQLiteError.newerSchema, message: recovery.reason), recovery.movedTo)
+        for part in ["queue \(dir.file("q.db")) was written by a newer Cairn", "moved unchanged to \(recovery.movedTo)",
+                     "starting a fresh queue", "install that newer Cairn again", "move the file back to \(dir.file("q.db"))"] {
+            #expect(message.contains(part), "\(message) lacks \(part)")
+        }
+    }
+
+    /// A technician's `cairn queue stats` (recover: false) on such a file says why and moves nothing.
+    @Test func aFileFromANewerAgentIsReportedNotMovedByCommands() throws {
         let dir = TemporaryDirectory()
         do {
             let database = try SQLiteDatabase(path: dir.file("q.db"))
             try database.execute("CREATE TABLE records(seq INTEGER PRIMARY KEY); PRAGMA user_version = 99;")
         }
-        let queue = try DurableQueue(path: dir.file("q.db"))
-        let recovery = try #require(queue.recovery)
-        #expect(Text.contains(recovery.reason, "newer"))
-        #expect(Files.exists(recovery.movedTo))
+        #expect {
+            try DurableQueue(options: QueueOptions(path: dir.file("q.db")), recover: false)
+        } throws: { error in
+            Text.contains("\(error)", "written by a newer Cairn (queue schema 99")
+        }
+        #expect(Files.exists(dir.file("q.db")))
     }
 }
