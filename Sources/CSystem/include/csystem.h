@@ -71,4 +71,11 @@ int cairn_notify_socket(void);
 /// (EAGAIN when the receiver's buffer is full, EINVAL for an address that is neither).
 int cairn_notify_send(int fd, const char *address, const void *message, size_t length);
 
+/// The numeric addresses `host` resolves to (getaddrinfo, TCP, in the resolver's order,
+/// duplicates removed), each NUL-terminated, one after another in `buffer`. Returns how
+/// many were written, or a negative EAI_* code. Blocks for up to the resolver's timeout.
+int cairn_resolve_host(const char *host, char *buffer, int size);
+/// The resolver's text for a negative code from `cairn_resolve_host`.
+const char *cairn_resolve_error(int code);
+
 #endif
