@@ -1,4 +1,4 @@
-// getaddrinfo and non-blocking connect for `cairn doctor` (csystem_net.h).
+// Non-blocking connect with a timeout for `cairn doctor` (csystem_net.h); resolve.c resolves.
 #include "csystem.h"
 #include "csystem_net.h"
 
@@ -16,30 +16,6 @@ static int lookup(const char *host, int port, struct addrinfo **list) {
     snprintf(service, sizeof service, "%d", port);
     return getaddrinfo(host, service, &hints, list);
 }
-
-int cairn_resolve(const char *host, char *buf, int size) {
-    if (size <= 0) return EAI_FAIL;
-    buf[0] = 0;
-    struct addrinfo *list = NULL;
-    int code = lookup(host, 0, &list);
-    if (code != 0) return code;
-    size_t used = 0;
-    for (struct addrinfo *a = list; a; a = a->ai_next) {
-        char text[INET6_ADDRSTRLEN] = "";
-        const void *address = NULL;
-        if (a->ai_family == AF_INET) address = &((const struct sockaddr_in *)a->ai_addr)->sin_addr;
-        else if (a->ai_family == AF_INET6) address = &((const struct sockaddr_in6 *)a->ai_addr)->sin6_addr;
-        if (!address || !inet_ntop(a->ai_family, address, text, sizeof text)) continue;
-        if (strstr(buf, text)) continue;  // one line per address, not per socket type
-        int n = snprintf(buf + used, (size_t)size - used, "%s%s", used ? ", " : "", text);
-        if (n < 0 || used + (size_t)n >= (size_t)size) break;
-        used += (size_t)n;
-    }
-    freeaddrinfo(list);
-    return 0;
-}
-
-const char *cairn_resolve_error(int code) { return gai_strerror(code); }
 
 static int connect_one(const struct addrinfo *a, int timeout_ms, int *error) {
     int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);

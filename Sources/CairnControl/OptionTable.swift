@@ -55,9 +55,10 @@ public enum OptionTable {
             guard isTopicSafe(id) else { throw ConfigError("device id must be 1-128 characters without '/', '+', '#' or spaces") }
             c.agent.deviceID = id
         },
-        AgentOption(key: "broker", placeholder: "URL", help: "MQTT broker, mqtt://host[:port] or mqtts://host[:port]",
+        AgentOption(key: "broker", placeholder: "URL[,URL...]",
+                    help: "MQTT broker, mqtt://host[:port] or mqtts://host[:port]; several (a JSON array, or comma-separated as a flag) are tried in turn on failure",
                     default: .value("mqtt://127.0.0.1:1883")) { c, v throws(ConfigError) in
-            c.uplink.broker = try brokerURL(v)
+            c.uplink.brokers = try brokerList(v)
         },
         AgentOption(key: "ca_file", placeholder: "FILE", help: "CA certificates (PEM) to verify an mqtts:// broker",
                     default: .described(MQTTTLS.systemCAFile)) { c, v throws(ConfigError) in
@@ -127,9 +128,15 @@ public enum OptionTable {
         AgentOption(key: "reconnect_max", placeholder: "SECONDS", help: "longest reconnect delay", default: .value("60")) { c, v throws(ConfigError) in
             c.uplink.reconnectMax = try v.number(in: 0.1...86_400)
         },
-        AgentOption(key: "mqtt_version", placeholder: "VERSION", help: "5 or 3.1.1", default: .value("5")) { c, v throws(ConfigError) in
+        AgentOption(key: "mqtt_version", placeholder: "VERSION",
+                    help: "5 or 3.1.1; unset, MQTT 5 is tried and a broker that refuses it as unsupported is spoken to in 3.1.1",
+                    default: .value("auto", shown: "unset: auto")) { c, v throws(ConfigError) in
             let version = try v.string()
-            guard let parsed = MQTTVersion(rawValue: version) else { throw ConfigError("\"\(version)\" is not 5 or 3.1.1") }
+            if version == "auto" {
+                c.uplink.version = nil
+                return
+            }
+            guard let parsed = MQTTVersion(rawValue: version) else { throw ConfigError("\"\(version)\" is not 5, 3.1.1 or auto") }
             c.uplink.version = parsed
         },
         AgentOption(key: "compress", placeholder: "BOOL", help: "deflate telemetry payloads when smaller", default: .value("true")) { c, v throws(ConfigError) in
@@ -331,6 +338,32 @@ public enum OptionTable {
         let text = try value.string()
         guard let url = BrokerURL.parse(text) else { throw ConfigError("\"\(text)\" is not an mqtt:// or mqtts:// URL") }
         return url
+    }
+
+    /// One URL (a string; as a flag, comma-separated URLs) or a JSON array of URL strings.
+    static func brokerList(_ value: OptionValue) throws(ConfigError) -> [BrokerURL] {
+        let items: [JSONValue]
+        var isArray = false
+        switch value {
+        case .text(let text), .builtIn(let text):
+            items = text.split(separator: ",", omittingEmptySubsequences: false).map { .string(String($0)) }
+        case .json(let json):
+            isArray = json.array != nil
+            items = json.array ?? [json]
+        case .member(let member, _):
+            isArray = member.value.array != nil
+            items = member.value.array ?? [member.value]
+        }
+        guard !items.isEmpty else { throw ConfigError("expected at least one mqtt:// or mqtts:// URL, found an empty array") }
+        var brokers: [BrokerURL] = []
+        for (index, item) in items.enumerated() {
+            let path = isArray ? "$.broker[\(index)]" : ""
+            let which = items.count > 1 ? "broker \(index + 1): " : ""
+            guard let text = item.string else { throw ConfigError("\(which)expected a string, found \(item.kindName)", path: path) }
+            guard let url = BrokerURL.parse(text) else { throw ConfigError("\(which)\"\(text)\" is not an mqtt:// or mqtts:// URL", path: path) }
+            brokers.append(url)
+        }
+        return brokers
     }
 
     static func milliseconds(_ value: OptionValue, in range: ClosedRange<Double>) throws(ConfigError) -> Int64 {

@@ -1,11 +1,16 @@
+import CMosquitto
 import CSystem
 import CairnCore
 
 /// Who to connect to and how: everything an `MQTTLink` needs.
 public struct MQTTLinkSettings {
-    public var broker: BrokerURL
+    /// Tried in order (see `BrokerRotation`); never empty.
+    public var brokers: [BrokerURL]
     public var clientID: String
     public var version: MQTTVersion = .v5
+    /// Version negotiation (`mqtt_version` unset): a broker that refuses `version` 5 as an
+    /// unsupported protocol is asked again with 3.1.1. Off: the version is never changed.
+    public var fallBackTo311 = false
     public var tls: MQTTTLS?
     public var username: String?
     public var password: String?
@@ -20,8 +25,14 @@ public struct MQTTLinkSettings {
     public var noDelay = false
 
     public init(broker: BrokerURL, clientID: String) {
-        self.broker = broker
+        self.brokers = [broker]
         self.clientID = clientID
+    }
+
+    /// The first broker of the list.
+    public var broker: BrokerURL {
+        get { brokers[0] }
+        set { brokers = [newValue] }
     }
 }
 
@@ -52,13 +63,25 @@ public final class MQTTLink {
     /// The session while connecting or online; publish through it when online.
     public private(set) var session: MQTTSession?
     private var backoff: Backoff
+    private var rotation: BrokerRotation
+    /// Brokers (by URL) that refused MQTT 5 and are spoken to in 3.1.1 from then on.
+    public private(set) var fellBack: Set<String> = []
+    /// Where the current or last attempt went: the broker, and the address used.
+    public private(set) var target: BrokerRotation.Target?
     private var lastMisc: Int64 = 0
     private var events: [Event] = []
 
     public init(settings: MQTTLinkSettings) {
         self.settings = settings
         backoff = Backoff(minimum: settings.reconnectMin, maximum: settings.reconnectMax)
+        rotation = BrokerRotation(brokers: settings.brokers)
     }
+
+    /// The broker of the current (or next) attempt.
+    public var broker: BrokerURL { target?.broker ?? rotation.broker }
+
+    /// The protocol version spoken to `broker`: 3.1.1 once it refused 5 under negotiation.
+    public var version: MQTTVersion { fellBack.contains(broker.description) ? .v311 : settings.version }
 
     public var isOnline: Bool { state == .online }
 
@@ -104,7 +127,7 @@ public final class MQTTLink {
             if now >= until { startAttempt(now: now) }
         case .connecting(let since):
             if now - since > settings.connectTimeoutMilliseconds {
-                fail("no answer from \(settings.broker) within \(settings.connectTimeoutMilliseconds / 1000) s", now: now)
+                fail("no answer from \(attemptName) within \(settings.connectTimeoutMilliseconds / 1000) s", now: now)
                 return
             }
             runMisc(now: now)
@@ -127,11 +150,12 @@ public final class MQTTLink {
             switch event {
             case .connected(let code, let reason):
                 guard code == 0 else {
-                    fail("broker \(settings.broker) refused the connection: \(reason)", now: now)
+                    refused(code: code, reason: reason, now: now)
                     return false
                 }
                 state = .online
                 backoff.reset()
+                rotation.connected()
                 events.append(.online)
             case .disconnected(let code):
                 fail(code == 0 ? "disconnected" : "connection lost (\(MQTTError(code: code).message))", now: now)
@@ -151,13 +175,39 @@ public final class MQTTLink {
         return true
     }
 
-    /// Drops the session and schedules the next attempt after a jittered backoff.
+    /// Drops the session and moves on to the next address or broker: at once, or
+    /// after a jittered backoff once a full pass over the list has failed.
     public func fail(_ reason: String, now: Int64) {
         let wasOnline = state == .online
         session = nil
-        let delay = backoff.nextDelayMilliseconds()
+        let delay = rotation.advance() ? backoff.nextDelayMilliseconds() : 0
         state = .waiting(untilMonotonic: now + delay)
         events.append(.lost(reason: reason, wasOnline: wasOnline, retryIn: delay))
+    }
+
+    /// A refused CONNACK. Under negotiation, "unsupported protocol version" to an MQTT 5
+    /// CONNECT (0x84; a 3.1.1-only broker's code 1, which libmosquitto reports as 0x84)
+    /// means: the same broker again at once, in 3.1.1, from now on.
+    private func refused(code: Int32, reason: String, now: Int64) {
+        let unsupported = code == Int32(MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION.rawValue) || code == 1
+        if unsupported && settings.fallBackTo311 && version == .v5 {
+            fellBack.insert(broker.description)
+            Log.warning("broker \(broker) refused MQTT 5 as an unsupported protocol version; speaking MQTT 3.1.1 to it from now on")
+            session = nil
+            state = .waiting(untilMonotonic: now)
+            return
+        }
+        var text = "broker \(attemptName) refused the connection: \(reason)"
+        if unsupported && version == .v5 && !settings.fallBackTo311 {
+            text += " (mqtt_version is set to 5; unset it to let the agent fall back to 3.1.1)"
+        }
+        fail(text, now: now)
+    }
+
+    /// The broker, and the address when it is not the host name itself.
+    private var attemptName: String {
+        guard let target, target.host != target.broker.host else { return "\(broker)" }
+        return "\(target.broker) (\(target.host))"
     }
 
     /// Sends DISCONNECT (best effort) and drops the session; no reconnect is scheduled.
@@ -176,19 +226,28 @@ public final class MQTTLink {
     }
 
     private func startAttempt(now: Int64) {
+        let next: BrokerRotation.Target
+        switch rotation.target() {
+        case .success(let found): next = found
+        case .failure(let error):
+            target = nil
+            fail("cannot connect to \(rotation.broker): \(error.message)", now: now)
+            return
+        }
+        target = next
         do {
-            let fresh = try MQTTSession(clientID: settings.clientID, version: settings.version)
-            if let tls = settings.tls { try fresh.setTLS(tls) }
+            let fresh = try MQTTSession(clientID: settings.clientID, version: version)
+            if next.broker.tls, let tls = settings.tls { try fresh.setTLS(tls) }
             if let username = settings.username { try fresh.setCredentials(username: username, password: settings.password) }
             if let will = settings.will { try fresh.setWill(topic: will.topic, payload: will.payload, retain: will.retain) }
             fresh.setMaxInflight(settings.maxInflight)
             if settings.noDelay { fresh.setNoDelay() }
-            try fresh.connect(host: settings.broker.host, port: settings.broker.port, keepalive: settings.keepalive)
+            try fresh.connect(host: next.host, port: next.broker.port, keepalive: settings.keepalive)
             session = fresh
             state = .connecting(sinceMonotonic: now)
             lastMisc = now
         } catch {
-            fail("cannot connect to \(settings.broker): \(error)", now: now)
+            fail("cannot connect to \(attemptName): \(error)", now: now)
         }
     }
 }

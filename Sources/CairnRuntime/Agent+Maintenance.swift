@@ -90,6 +90,9 @@ extension Agent {
         let wall = Clock.wallMilliseconds()
         status.updatedAt = wall
         status.connection = uplink.isOnline ? "online" : "offline"
+        status.broker = uplink.broker.description
+        let spoken = uplink.mqttVersion
+        status.mqttVersion = spoken.version.rawValue + (spoken.fellBack ? " (the broker refused MQTT 5)" : "")
         status.queueDepth = queue.recordCount
         status.queueUsedBytes = (try? queue.usedBytes()) ?? -1
         // What the queue file records, the number `cairn queue stats` reads too.

@@ -23,16 +23,13 @@ final class DoctorNetwork {
     var address: String { "\(broker.host):\(broker.port)" }
 
     func dns() -> Doctor.Step {
-        var buffer = [CChar](repeating: 0, count: 512)
-        let code = buffer.withUnsafeMutableBufferPointer { out in
-            broker.host.withCString { cairn_resolve($0, out.baseAddress!, Int32(out.count)) }
-        }
-        guard code == 0 else {
-            return .fail("dns", "cannot resolve the broker host \"\(broker.host)\": \(String(cString: cairn_resolve_error(code)))",
+        switch BrokerRotation.resolveHost(broker.host) {
+        case .failure(let error):
+            return .fail("dns", "the broker host: \(error.message)",
                          "check the host name in broker (\(broker)) and this device's DNS settings (/etc/resolv.conf)")
+        case .success(let addresses):
+            return .pass("dns", "\(broker.host) resolves to \(addresses.joined(separator: ", "))")
         }
-        let addresses = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        return .pass("dns", "\(broker.host) resolves to \(addresses)")
     }
 
     func tcp() -> Doctor.Step {

@@ -11,7 +11,10 @@ public struct StatusReport {
     public var pid: Int64 = 0
     public var startedAt: Int64 = 0
     public var updatedAt: Int64 = 0
+    /// The broker connected to or tried next (the list's first until the agent tried one).
     public var broker: String = ""
+    /// The MQTT version spoken to `broker`, with why when it was negotiated down to 3.1.1.
+    public var mqttVersion: String = ""
     public var connection: String = "offline"
     /// When the connection last went up or down (wall ms; the start until then).
     public var connectionSince: Int64 = 0
@@ -85,7 +88,8 @@ public struct StatusReport {
         var out: [JSONMember] = [
             member("running", .bool(true)), member("device", .string(device)), member("version", .string(version)),
             member("pid", int(pid)), member("started_at", time(startedAt)), member("updated_at", time(updatedAt)),
-            member("broker", .string(broker)), member("connection", .string(connection)),
+            member("broker", .string(broker)), member("mqtt_version", .string(mqttVersion)),
+            member("connection", .string(connection)),
             member("connection_since", time(connectionSince)), member("last_error", .string(lastError)),
             member("health", .object([member("healthy", .bool(healthReasons.isEmpty)), member("reasons", strings(healthReasons))])),
             member("queue_depth", int(queueDepth)), member("queue_used_bytes", int(queueUsedBytes)),

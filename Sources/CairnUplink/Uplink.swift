@@ -113,6 +113,10 @@ public final class Uplink {
 
     public var state: MQTTLink.State { link.state }
     public var isOnline: Bool { link.isOnline }
+    /// The broker connected to, or being tried next.
+    public var broker: BrokerURL { link.broker }
+    /// The protocol version spoken to `broker`, and whether it was negotiated down from 5.
+    public var mqttVersion: (version: MQTTVersion, fellBack: Bool) { (link.version, link.version != link.settings.version) }
     public var inflightMessages: Int { inflight.count }
 
     /// The socket and the poll events wanted on it, when connected or connecting.
@@ -182,9 +186,9 @@ public final class Uplink {
         // A new session starts again from the oldest unacknowledged records;
         // telemetry from now on is live, what is older is backlog.
         cursors = DrainCursors(liveFrom: queue.upcomingSequence)
-        Log.info("connected to \(settings.broker) as \(settings.clientID) (MQTT \(settings.version.rawValue))")
+        Log.info("connected to \(link.broker) as \(settings.clientID) (MQTT \(link.version.rawValue))")
         publishState(online: true)
-        if let meta { publishRetained(settings.metaTopic, meta) }
+        if let meta { publishRetained(settings.metaTopic, connectionMeta(meta)) }
         // The last report again (never stale after an outage), then the desired
         // document: retained, so the broker sends the full desired state on every connect.
         if let reported { publishRetained(settings.reportedTopic, reported) }
@@ -346,7 +350,7 @@ public final class Uplink {
     public func updateMeta(_ document: String) {
         guard document != meta else { return }
         meta = document
-        if link.isOnline { publishRetained(settings.metaTopic, document) }
+        if link.isOnline { publishRetained(settings.metaTopic, connectionMeta(document)) }
     }
 
     /// Sets the reported-configuration document and publishes it now when online
@@ -366,6 +370,16 @@ public final class Uplink {
         } catch {
             Log.warning("cannot publish \(topic): \(error)")
         }
+    }
+
+    /// The meta document with the broker it is published on and the version spoken there
+    /// (known only once connected): members added at the end of the agent's object.
+    private func connectionMeta(_ document: String) -> String {
+        guard document.hasSuffix("}") else { return document }
+        let body = document.dropLast()
+        let separator = body.hasSuffix("{") ? "" : ","
+        return body + separator + "\"broker\":" + JSONWriter.encode(.string(link.broker.description))
+            + ",\"mqtt_version\":\"" + link.version.rawValue + "\"}"
     }
 
     /// The link dropped the connection: what was in flight stays queued and is sent again.

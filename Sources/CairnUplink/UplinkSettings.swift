@@ -6,7 +6,8 @@ import CairnMQTT
 /// values below are placeholders until then.
 public struct UplinkSettings: Equatable {
     public var clientID: String
-    public var broker: BrokerURL
+    /// Tried in order on failure (docs/config.md, `broker`); never empty.
+    public var brokers: [BrokerURL]
     /// CA, certificate and key files as configured (nil CA: the system bundle when the broker is mqtts://).
     public var caFile: String?
     public var certFile: String?
@@ -21,7 +22,8 @@ public struct UplinkSettings: Equatable {
     public var reconnectMax = 0.0
     /// Backlog messages per second after an outage (0: as fast as the window allows).
     public var backfillPerSecond = 0.0
-    public var version = MQTTVersion.v5
+    /// nil: negotiated (MQTT 5, else 3.1.1 for a broker that refuses 5 as unsupported).
+    public var version: MQTTVersion?
     /// Deflate telemetry payloads when that makes them smaller.
     public var compress = false
     /// Largest telemetry payload; batches are cut to fit.
@@ -33,17 +35,24 @@ public struct UplinkSettings: Equatable {
 
     public init(clientID: String, broker: BrokerURL, topicPrefix: String) {
         self.clientID = clientID
-        self.broker = broker
+        self.brokers = [broker]
         self.topicPrefix = topicPrefix
     }
 
+    /// The first broker of the list.
+    public var broker: BrokerURL {
+        get { brokers[0] }
+        set { brokers = [newValue] }
+    }
+
+    /// TLS material for the mqtts:// brokers of the list (plain mqtt:// ones ignore it).
     public var tls: MQTTTLS? {
-        broker.tls ? MQTTTLS(caFile: caFile ?? MQTTTLS.systemCAFile, certFile: certFile, keyFile: keyFile) : nil
+        brokers.contains(where: { $0.tls }) ? MQTTTLS(caFile: caFile ?? MQTTTLS.systemCAFile, certFile: certFile, keyFile: keyFile) : nil
     }
 
     /// Whether `other` connects the same way (a change here means a reconnect; the rest applies in place).
     public func sameConnection(as other: UplinkSettings) -> Bool {
-        clientID == other.clientID && broker == other.broker && tls == other.tls && username == other.username
+        clientID == other.clientID && brokers == other.brokers && tls == other.tls && username == other.username
             && password == other.password && topicPrefix == other.topicPrefix && window == other.window
             && keepalive == other.keepalive && reconnectMin == other.reconnectMin && reconnectMax == other.reconnectMax
             && version == other.version && connectTimeoutMilliseconds == other.connectTimeoutMilliseconds
@@ -62,7 +71,9 @@ public struct UplinkSettings: Equatable {
     /// The connection part, with the retained state's offline document as the Will.
     func link(will: String) -> MQTTLinkSettings {
         var link = MQTTLinkSettings(broker: broker, clientID: clientID)
-        link.version = version
+        link.brokers = brokers
+        link.version = version ?? .v5
+        link.fallBackTo311 = version == nil
         link.tls = tls
         link.username = username
         link.password = password

@@ -104,7 +104,7 @@ import CairnTestSupport
         let config = ConfigLoader.defaults()
         #expect(config.agent.interval == 10 && config.agent.healthInterval == 60 && config.agent.sysfsRoot == "/sys")
         #expect(config.uplink.broker == BrokerURL(tls: false, host: "127.0.0.1", port: 1883))
-        #expect(config.uplink.batchSize == 100 && config.uplink.window == 16 && config.uplink.version == .v5 && config.uplink.compress)
+        #expect(config.uplink.batchSize == 100 && config.uplink.window == 16 && config.uplink.version == nil && config.uplink.compress)
         #expect(config.queue.budgetBytes == 64 * 1024 * 1024 && config.queue.overflow == .dropOldest && config.queue.durability == .normal)
         #expect(config.inputs.map(\.type) == ["hwmon", "thermal", "health"] && config.pipelines.isEmpty && config.rules.isEmpty)
         #expect(!config.agent.deviceID.isEmpty && !config.agent.dataDirectory.isEmpty)

@@ -79,4 +79,11 @@ int cairn_user_ids(const char *name, uid_t *uid, gid_t *gid);
 /// password prompt). Returns 0, or -1 when fd is not a terminal.
 int cairn_terminal_echo(int fd, int on);
 
+/// The numeric addresses `host` resolves to (getaddrinfo, TCP, in the resolver's order,
+/// duplicates removed), each NUL-terminated, one after another in `buffer`. Returns how
+/// many were written, or a negative EAI_* code. Blocks for up to the resolver's timeout.
+int cairn_resolve_host(const char *host, char *buffer, int size);
+/// The resolver's text for a negative code from `cairn_resolve_host`.
+const char *cairn_resolve_error(int code);
+
 #endif

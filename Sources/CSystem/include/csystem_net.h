@@ -1,13 +1,7 @@
-// Name resolution and TCP connect for `cairn doctor`: getaddrinfo's list and sockaddr
+// TCP connect for `cairn doctor`: getaddrinfo's list and sockaddr
 // are walked here, so Swift never restates their layout (docs/c-boundary.md).
 #ifndef CAIRN_CSYSTEM_NET_H
 #define CAIRN_CSYSTEM_NET_H
-
-/// Resolves host (a name or a numeric address) for TCP; the addresses as text,
-/// ", "-separated and NUL-terminated, into buf. Returns 0, or getaddrinfo's error code.
-int cairn_resolve(const char *host, char *buf, int size);
-/// gai_strerror's text for a cairn_resolve error code (static; copy it at once).
-const char *cairn_resolve_error(int code);
 
 /// Connects to host:port over TCP, each address in turn, each within timeout_ms.
 /// Returns a connected non-blocking close-on-exec socket, or -1 with *error set to
