@@ -130,6 +130,9 @@ if moved_unreported:
 if stray:
     notes.append(f"{len(stray)} numbers received that were never assigned: {sorted(stray)[:10]}")
     cairn_unexplained += len(stray)
+if over_counted:
+    notes.append(f"{over_counted} numbers counted as lost were delivered (evicted while in flight): "
+                 f"counts cannot say which, so as many unexplained losses could hide behind them")
 if any(unreported.values()):
     notes.append(f"counted by the agent but not (yet) reported in a queue.loss event: {unreported}")
 for note in notes:

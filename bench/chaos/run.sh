@@ -122,12 +122,14 @@ restart_local() {
     until up local "$pL"; do tries=$((tries + 1)); sleep 1; done
     [ "$tries" = 0 ] || log "(restart) the local broker started after $tries failed starts"
 }
+# An agent that exited on its own (a crash) would be hidden by the next restart: say so.
+alive() { kill -0 "$(cat "$work/agent.pid")" 2>/dev/null || log "(agent) exited on its own before this fault: see agent.log"; }
 fill() { dd if=/dev/zero of="$1/fill" bs=64k 2>/dev/null || true; }
 fault() {
     local kind=$1 d
     case $kind in
     kill) rand 2 30; d=$(echo "$r / 10" | bc -l | sed "s/0*$//;s/\.$//"); log "kill: agent and local broker SIGKILLed, restarted after $d s"
-        kill -KILL "$(cat "$work/agent.pid")"; down local KILL; sleep "$d"
+        alive; kill -KILL "$(cat "$work/agent.pid")"; down local KILL; sleep "$d"
         agent --interval 0.2 --health-interval 5; restart_local;;
     restart) rand 1 45; d=$r; log "restart: brokers B and R down for $d s"
         down b; down r; sleep "$d"; up b "$pB"; up r "$pR";;
@@ -140,7 +142,7 @@ fault() {
         rm -f "$sync_file"; sleep "$d"; touch "$sync_file";;
     corrupt) log "corrupt: agent and local broker SIGKILLed, headers of queue.db and mosquitto.db overwritten"
         exec 9> "$work/disk.lock"; flock 9   # not while the disk is full: the checkpoint needs room
-        kill -KILL "$(cat "$work/agent.pid")"; down local KILL
+        alive; kill -KILL "$(cat "$work/agent.pid")"; down local KILL
         # Into the main file what the WAL holds (else SQLite reads page 1 from the WAL and
         # never sees the damage), then a copy of what the file holds: its records and the
         # highest number it gave.
@@ -196,7 +198,7 @@ kill -TERM "$(cat "$work/feeder.pid")"; gone "$(cat "$work/feeder.pid")"
 queued_below() { sqlite3 "$work/data/queue.db" "SELECT count(*) FROM records WHERE seq <= $1" 2>/dev/null || echo 1; }
 high=$(sqlite3 "$work/data/queue.db" "SELECT seq FROM sqlite_sequence WHERE name = 'records'")
 for _ in $(seq 1200); do [ "$(queued_below "$high")" = 0 ] && break; sleep 0.1; done
-kill -TERM "$(cat "$work/agent.pid")"; gone "$(cat "$work/agent.pid")"
+alive; kill -TERM "$(cat "$work/agent.pid")"; gone "$(cat "$work/agent.pid")"
 mkdir -p "$work/empty"
 sysroot="$work/empty"
 agent --interval 3600 --health-interval 0
@@ -223,5 +225,6 @@ printf '{"cairn_observed": "%s", "bridge_observed": "%s", "feeder_log": "%s", "e
 
 echo "faults (CAIRN_CHAOS_SEED=$SEED):"
 awk '$2 !~ /^\(/ {print $2}' "$work/faults.log" | sort | uniq -c | sed 's/:$//' | awk '{printf "  %s %s", $2, $1} END {print ""}'
+grep -h '(agent)' "$work/faults.log" || true
 grep -h 'Error\|error' "$work/local.log" | sort | uniq -c | head -5 | sed 's/^/  bridge local broker log: /' || true
 python3 bench/chaos/account.py "$work/facts.json"
