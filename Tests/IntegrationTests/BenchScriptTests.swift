@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CairnTestSupport
 
 /// The shell scripts that build and measure the agent build what they measure.
 @Suite struct BenchScriptTests {
@@ -33,5 +34,16 @@ import Testing
             // `[ -x bin ] || swift build` measures whatever binary was left there, however old.
             #expect(!(line.contains("[ -x") && line.contains("] || swift build")), "\(file): \(line)")
         }
+    }
+
+    /// bench/chaos in its CI length (2 minutes of faults): every sequence number the
+    /// agent assigned is delivered or counted in a loss report. Needs root (the run
+    /// mounts tmpfs file systems) and a native binary (the script runs it directly).
+    @Test(.enabled(if: geteuid() == 0 && AgentBinary.wrapper == nil, "needs root and a native binary"))
+    func chaosRunLeavesNoSequenceNumberUnexplained() throws {
+        let (status, output) = try runTool("/bin/bash", ["bench/chaos/run.sh"],
+                                           environment: ["CAIRN_CHAOS_SECONDS": "120", "CAIRN_BIN": AgentBinary.path],
+                                           directory: BenchScriptTests.root.path)
+        #expect(status == 0 && output.contains("\nunexplained: 0\n"), "\(output)")
     }
 }
