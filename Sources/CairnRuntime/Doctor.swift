@@ -16,6 +16,7 @@ public enum Doctor {
         let message: String
         let hint: String
 
+        var passed: Bool { status == .pass }
         static func pass(_ name: String, _ message: String) -> Step { Step(name: name, status: .pass, message: message, hint: "") }
         static func fail(_ name: String, _ message: String, _ hint: String) -> Step { Step(name: name, status: .fail, message: message, hint: hint) }
     }

@@ -11,11 +11,24 @@ extension DoctorNetwork {
         case lost(String)
     }
 
+    /// With `mqtt_version` unset the agent falls back to 3.1.1 when a broker refuses MQTT 5 as
+    /// unsupported (docs/config.md), and so does the doctor, saying so.
     func mqtt() -> Doctor.Step {
+        let step = mqtt(version: settings.version ?? .v5)
+        guard settings.version == nil, !step.passed, unsupportedProtocol else { return step }
+        let fallback = mqtt(version: .v311)
+        guard fallback.passed else { return fallback }
+        return .pass("mqtt", fallback.message + "; the broker refused MQTT 5, so the agent will fall back to 3.1.1 as well")
+    }
+
+    private func mqtt(version: MQTTVersion) -> Doctor.Step {
+        self.version = version
+        unsupportedProtocol = false
+        session = nil
         let clientID = "\(settings.clientID)-doctor-\(DoctorNetwork.randomHex())"
         let fresh: MQTTSession
         do {
-            fresh = try MQTTSession(clientID: clientID, version: settings.version)
+            fresh = try MQTTSession(clientID: clientID, version: version)
             if let tls = settings.tls { try fresh.setTLS(tls) }
             if let username = settings.username { try fresh.setCredentials(username: username, password: settings.password) }
             try fresh.connect(host: broker.host, port: broker.port, keepalive: 30)
@@ -25,7 +38,7 @@ extension DoctorNetwork {
         session = fresh
         let outcome = pump(fresh, until: Clock.monotonicMilliseconds() + DoctorNetwork.mqttTimeoutMilliseconds) { event in
             guard case .connected(let code, let reason) = event else { return nil }
-            return code == 0 ? .pass("mqtt", "CONNACK accepted (MQTT \(settings.version.rawValue), client id \(clientID))") : refused(code, reason)
+            return code == 0 ? .pass("mqtt", "CONNACK accepted (MQTT \(version.rawValue), client id \(clientID))") : refused(code, reason)
         }
         switch outcome {
         case .step(let step): return step
@@ -41,7 +54,8 @@ extension DoctorNetwork {
 
     /// A refused CONNACK: MQTT 5 reason codes, or MQTT 3.1.1 return codes.
     func refused(_ code: Int32, _ reason: String) -> Doctor.Step {
-        let v5 = settings.version == .v5
+        let v5 = version == .v5
+        unsupportedProtocol = code == (v5 ? 0x84 : 1)
         let user = settings.username.map { "\"\($0)\"" }
         if code == (v5 ? 0x86 : 4) || (code == (v5 ? 0x87 : 5) && user != nil) {
             return .fail("mqtt", "the broker refused the user name or password\(user.map { " of user \($0)" } ?? "") (CONNACK: \(reason))",

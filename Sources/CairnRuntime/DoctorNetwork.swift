@@ -14,6 +14,10 @@ final class DoctorNetwork {
     let settings: UplinkSettings
     var socket: Int32 = -1
     var session: MQTTSession?
+    /// The MQTT version of the CONNECT the mqtt step sent last (settings', or 5 then 3.1.1 when unset).
+    var version: MQTTVersion = .v5
+    /// Whether the last CONNACK refused the protocol version itself.
+    var unsupportedProtocol = false
 
     init(settings: UplinkSettings) {
         self.settings = settings

@@ -11,7 +11,17 @@ import CairnTestSupport
         .deletingLastPathComponent().deletingLastPathComponent().path
 
     static var crossBinary: String { "\(root)/dist/cairn-x86_64" }
-    static var isStatic: Bool { FileManager.default.isExecutableFile(atPath: crossBinary) }
+    /// dist/cairn-x86_64 when cross/build made it from these sources (as scripts/test decides:
+    /// one older than any source file is left alone, so a stale binary never stands in).
+    static var isStatic: Bool {
+        let files = FileManager.default
+        guard files.isExecutableFile(atPath: crossBinary),
+              let built = (try? files.attributesOfItem(atPath: crossBinary))?[.modificationDate] as? Date else { return false }
+        let sources = (files.enumerator(atPath: "\(root)/Sources")?.compactMap { $0 as? String } ?? []).map { "\(root)/Sources/\($0)" }
+        return !(sources + ["\(root)/Package.swift"]).contains { path in
+            ((try? files.attributesOfItem(atPath: path))?[.modificationDate] as? Date).map { $0 > built } ?? false
+        }
+    }
     static var binary: String { isStatic ? crossBinary : AgentBinary.path }
 
     /// lintian errors about the binary itself that only the host debug build has (it is
