@@ -1,7 +1,10 @@
+import CairnControl
 import CairnCore
 import CairnCrypto
-import CairnControl
 import CairnInputs
+import CairnQueue
+import CairnStatus
+import CairnUplink
 
 /// Putting a new configuration in force while running: what changed is built
 /// first, next to what runs; only when everything was built is it swapped in,

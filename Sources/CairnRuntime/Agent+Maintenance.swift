@@ -1,5 +1,7 @@
+import CairnControl
 import CairnCore
 import CairnInputs
+import CairnMQTT
 import CairnQueue
 import CairnStatus
 import CairnUplink

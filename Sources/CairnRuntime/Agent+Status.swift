@@ -1,7 +1,10 @@
 import CSystem
-import CairnCore
 import CairnControl
+import CairnCore
+import CairnHTTP
+import CairnQueue
 import CairnStatus
+import CairnUplink
 
 /// The local status server's life (StatusServer.swift) and the health verdict it,
 /// the status file and the page share.

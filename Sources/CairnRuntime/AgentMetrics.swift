@@ -1,6 +1,8 @@
+import CairnControl
 import CairnCore
 import CairnQueue
 import CairnStatus
+import CairnUplink
 
 /// The agent's own counters, registered in its one `MetricRegistry` beside the
 /// uplink's and the inputs' (each layer registers what it counts). Gauges are

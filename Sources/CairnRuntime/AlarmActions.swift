@@ -1,4 +1,5 @@
 import CairnCore
+import CairnInputs
 import CairnPipeline
 
 /// A rule's local actions: a program run with the alarm in its environment,

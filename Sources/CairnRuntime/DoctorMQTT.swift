@@ -1,6 +1,7 @@
 import CSystem
 import CairnCore
 import CairnMQTT
+import CairnUplink
 
 /// The MQTT steps: CONNACK, then a test message under the device's prefix published
 /// and received back. A bounded poll loop over one `MQTTSession` (a one-shot command).

@@ -1,6 +1,7 @@
 import CSystem
 import CairnControl
 import CairnCore
+import CairnQueue
 
 /// The retained `<prefix>/meta` document: what this gateway is and runs.
 /// Rebuilt after each read and published only when it differs (not on a timer).

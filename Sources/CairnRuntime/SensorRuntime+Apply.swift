@@ -2,6 +2,7 @@ import CSystem
 import CairnControl
 import CairnCore
 import CairnInputs
+import CairnMQTT
 import CairnPipeline
 
 /// A sensor configuration built and opened but not in force: what `commit`
