@@ -43,7 +43,7 @@ let package = Package(
 
         // Fuzzing (host): scripts/fuzz builds cairn-fuzz with libFuzzer and ASan in .build-fuzz; a plain
         // build makes it a replayer (cairn-fuzz <target> FILE|DIR...). Targets: Fuzz/Targets; docs/fuzzing.md.
-        .target(name: "CairnFuzzTargets", dependencies: ["CSystem", "CairnCore", "CairnPipeline", "CairnControl"], path: "Fuzz/Targets"),
+        .target(name: "CairnFuzzTargets", dependencies: ["CSystem", "CairnCore", "CairnPipeline", "CairnInputs", "CairnControl"], path: "Fuzz/Targets"),
         .executableTarget(name: "cairn-fuzz", dependencies: ["CSystem", "CairnCore", "CairnFuzzTargets"], path: "Fuzz/Driver"),
 
         // Real brokers, processes and sysfs-shaped trees for the tests (host only, uses Foundation).

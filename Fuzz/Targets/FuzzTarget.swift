@@ -1,4 +1,5 @@
 import CairnCore
+import CairnInputs
 
 /// One fuzz target: a name (`scripts/fuzz <name>`, `Fuzz/corpus/<name>/`,
 /// `Fuzz/crashes/<name>/`) and a check that feeds one input to the code under
@@ -20,6 +21,9 @@ public enum FuzzTargets {
         FuzzTarget(name: "json", check: JSONReaderTarget.check),
         FuzzTarget(name: "config", check: ConfigTarget.check),
         FuzzTarget(name: "merge-patch", check: MergePatchTarget.check),
+        FuzzTarget(name: "southbound", check: SouthboundTarget.check),
+        FuzzTarget(name: "http-ingest", check: HTTPIngestTarget.check),
+        FuzzTarget(name: "command-output", check: CommandOutputTarget.check),
     ]
 
     public static func named(_ name: String) -> FuzzTarget? {
@@ -56,6 +60,35 @@ public enum FuzzCheck {
         case .object(let members): return 1 + members.reduce(0) { max($0, depth($1.value)) }
         default: return 0
         }
+    }
+
+    /// nil when `id` is a sensor id as the LAN inputs promise it: non-empty, at
+    /// most `maxBytes` bytes (nil: no limit), no control characters, spaces, DEL,
+    /// `+` or `#`, and no empty level (unless `emptyLevels`).
+    public static func sensorIDProblem(_ id: String, maxBytes: Int? = 256, emptyLevels: Bool = false) -> String? {
+        if id.isEmpty { return "an empty sensor id" }
+        if let maxBytes, id.utf8.count > maxBytes { return "sensor id of \(id.utf8.count) bytes, over \(maxBytes): \(id)" }
+        if id.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }) {
+            return "sensor id \"\(id)\" holds a space, control character, '+' or '#'"
+        }
+        if !emptyLevels, id.split(separator: "/", omittingEmptySubsequences: false).contains(where: \.isEmpty) { return "sensor id \"\(id)\" has an empty level" }
+        return nil
+    }
+
+    /// nil when a reading from an input is sound: a valid id (`sensorIDProblem`), a finite value, the time `now`.
+    public static func readingProblem(_ reading: Reading, now: Int64, maxBytes: Int? = 256, emptyLevels: Bool = false) -> String? {
+        if let problem = sensorIDProblem(reading.sensor, maxBytes: maxBytes, emptyLevels: emptyLevels) { return problem }
+        if !reading.value.isFinite { return "reading \(reading.sensor) has the value \(reading.value)" }
+        if reading.time != now { return "reading \(reading.sensor) at \(reading.time), not at \(now)" }
+        return nil
+    }
+
+    /// nil when every failure names a sensor and says why.
+    public static func failureProblem(_ failures: [SensorFailure]) -> String? {
+        for failure in failures where failure.sensor.isEmpty || failure.reason.isEmpty {
+            return "a failure without a sensor or a reason: \"\(failure.sensor)\": \"\(failure.reason)\""
+        }
+        return nil
     }
 
     /// nil when line and column (1-based, columns in UTF-8 bytes) name a place

@@ -10,16 +10,19 @@ public enum CommandOutputParser {
         if trimmed.hasPrefix("{") { return parseJSON(trimmed, prefix: prefix, unit: defaultUnit, now: now) }
         var result = InputResult()
         var lineNumber = 0
-        for line in trimmed.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split by bytes: as Characters, "\r\n" (and a space before a combining mark) is one, equal
+        // neither to "\n" nor to " ", and CRLF lines ran together (fuzzing found it, docs/fuzzing.md).
+        for line in trimmed.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lineNumber += 1
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+            let fields = line.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }).map { String(decoding: $0, as: UTF8.self) }
             if fields.isEmpty || fields[0].hasPrefix("#") { continue }
-            guard fields.count == 2 || fields.count == 3, let value = Numbers.parseDouble(fields[1]) else {
+            // strtod also reads "nan", "inf" and "infinity": not a measurement (fuzzing found them).
+            guard fields.count == 2 || fields.count == 3, let value = Numbers.parseDouble(fields[1]), value.isFinite else {
                 result.fail(prefix, "line \(lineNumber): expected \"name value [unit]\"")
                 continue
             }
-            let unit = fields.count == 3 ? String(fields[2]) : defaultUnit
-            result.readings.append(reading(String(fields[0]), value, unit, prefix: prefix, now: now))
+            let unit = fields.count == 3 ? fields[2] : defaultUnit
+            result.readings.append(reading(fields[0], value, unit, prefix: prefix, now: now))
         }
         return result
     }

@@ -105,12 +105,14 @@ public final class HTTPIngest {
         }
     }
 
-    enum Parsed {
+    /// What a body is: readings taken whole, or a refusal (status and reason).
+    public enum Parsed {
         case readings([Reading])
         case failure(Int, String)
     }
 
-    func parse(_ body: [UInt8], now: Int64) -> Parsed {
+    /// A `POST /readings` body as readings, or why not (public for the fuzz target, docs/fuzzing.md).
+    public func parse(_ body: [UInt8], now: Int64) -> Parsed {
         let document: JSONValue
         do {
             document = try JSONParser.parse(String(decoding: body, as: UTF8.self), maxBytes: body.count + 1, maxDepth: 8)
@@ -153,7 +155,8 @@ public final class HTTPIngest {
         }
         guard let sensor = item["sensor"]?.string, !sensor.isEmpty else { return .failure("\"sensor\" (a non-empty string) is required") }
         let id = "\(name)/\(sensor)"
-        guard Reading.isValidSensorID(id), !sensor.hasPrefix("/"), !sensor.hasSuffix("/") else {
+        // Bytes: as Characters, "/" and a combining mark after it are one, and not "/".
+        guard Reading.isValidSensorID(id), sensor.utf8.first != UInt8(ascii: "/"), sensor.utf8.last != UInt8(ascii: "/") else {
             return .failure("sensor \"\(sensor)\" must be printable, without spaces, '+', '#' or a leading or trailing '/'")
         }
         guard let value = item["value"], let number = Reading.value(from: value) else {

@@ -47,6 +47,21 @@ import CairnTestSupport
         ])
     }
 
+    /// Found by fuzzing (Fuzz/crashes/command-output): as Characters "\r\n" is neither "\n" nor "\r".
+    @Test func linesEndingInCRLFAreSeparateLines() {
+        let result = CommandOutputParser.parse("flow 1.5 m3/h\r\npressure 2.25\r\n", prefix: "plant", unit: "bar", now: 1000)
+        #expect(result.readings == [Reading(sensor: "plant/flow", value: 1.5, unit: "m3/h", time: 1000),
+                                    Reading(sensor: "plant/pressure", value: 2.25, unit: "bar", time: 1000)])
+        #expect(result.failures.isEmpty)
+    }
+
+    /// strtod reads "nan" and "inf" too; found by fuzzing (Fuzz/crashes/command-output).
+    @Test func notANumberAndInfinityAreMalformedLines() {
+        let result = CommandOutputParser.parse("a nan\nb inf\nc -Infinity C\nd 1.5", prefix: "plant", unit: "", now: 1000)
+        #expect(result.readings == [Reading(sensor: "plant/d", value: 1.5, unit: "", time: 1000)])
+        #expect(result.failures.map(\.reason) == (1...3).map { "line \($0): expected \"name value [unit]\"" })
+    }
+
     @Test func aFlatJSONObjectOfNumbers() {
         let dir = TemporaryDirectory()
         let path = script(dir, "json.sh", #"echo '{"co2": 415, "Room Temp": 21.5, "status": "ok"}'"#)
