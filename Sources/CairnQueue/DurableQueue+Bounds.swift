@@ -45,29 +45,50 @@ extension DurableQueue {
         for stream in [QueueStream.telemetry, .metadata, .events] where toFree > 0 {
             let removed = try deleteOldest(stream, count: toFree, reason: .evicted)
             toFree -= removed
+            // What is left of this stream may have reached the broker: wait for its PUBACKs
+            // (the file stays above the budget meanwhile, below SQLite's hard ceiling) rather
+            // than evict a later stream, whose events include the loss reports themselves.
+            if toFree > 0 && !unacknowledged.isEmpty {
+                let spared = try database.scalar("SELECT count(*) FROM (SELECT 1 FROM records WHERE stream = \(stream.rawValue) LIMIT 1)")
+                if spared > 0 { return }
+            }
         }
     }
 
     private func deleteOldest(_ stream: QueueStream, count: Int64, reason: LossReason) throws(SQLiteError) -> Int64 {
-        try database.execute("""
-            DELETE FROM records WHERE seq IN
-            (SELECT seq FROM records WHERE stream = \(stream.rawValue) ORDER BY seq LIMIT \(count))
-            """)
-        let removed = Int64(database.changes)
+        let removed = try deleteSelected(
+            "SELECT seq FROM records WHERE stream = \(stream.rawValue) ORDER BY seq LIMIT \(count + Int64(unacknowledged.count))",
+            limit: count)
         try record(removed, stream, reason)
         return removed
     }
 
     /// Deletes every other record among the oldest 2×count telemetry records.
     private func thinOldestTelemetry(_ count: Int64) throws(SQLiteError) -> Int64 {
-        try database.execute("""
-            DELETE FROM records WHERE seq IN
-            (SELECT seq FROM records WHERE stream = \(QueueStream.telemetry.rawValue) ORDER BY seq LIMIT \(count * 2))
-            AND seq % 2 = 0
+        let removed = try deleteSelected("""
+            SELECT seq FROM (SELECT seq FROM records WHERE stream = \(QueueStream.telemetry.rawValue) ORDER BY seq LIMIT \(count * 2))
+            WHERE seq % 2 = 0
             """)
-        let removed = Int64(database.changes)
         try record(removed, .telemetry, .downsampled)
         return removed
+    }
+
+    /// Deletes what `select` names (sequence numbers, ascending), at most `limit`, except
+    /// records that may have reached the broker (`unacknowledged`): counting those as lost
+    /// would count a reading that arrives. Returns how many rows went.
+    func deleteSelected(_ select: String, limit: Int64 = Int64.max) throws(SQLiteError) -> Int64 {
+        guard !unacknowledged.isEmpty else {
+            // Nothing to spare (`select` then holds `limit` itself): one statement, no list in memory.
+            try database.execute("DELETE FROM records WHERE seq IN (\(select))")
+            return Int64(database.changes)
+        }
+        let statement = try database.prepare(select)
+        var chosen: [Int64] = []
+        while Int64(chosen.count) < limit, try statement.step() {
+            let sequence = statement.int64(0)
+            if !unacknowledged.contains(sequence) { chosen.append(sequence) }
+        }
+        return try delete(chosen)
     }
 
     /// Deletes records older than their stream's maximum age (trusted times only).
@@ -79,9 +100,8 @@ extension DurableQueue {
                 for stream in QueueStream.allCases {
                     let age = options.maxAge[Int(stream.rawValue)]
                     guard age > 0 else { continue }
-                    try database.execute(
-                        "DELETE FROM records WHERE stream = \(stream.rawValue) AND clock_ok = 1 AND time_ms < \(now - age)")
-                    let removed = Int64(database.changes)
+                    let removed = try deleteSelected(
+                        "SELECT seq FROM records WHERE stream = \(stream.rawValue) AND clock_ok = 1 AND time_ms < \(now - age) ORDER BY seq")
                     try record(removed, stream, .expired)
                     total += removed
                 }

@@ -22,6 +22,12 @@ public final class DurableQueue {
     var unsavedLosses = LossCounters()
     /// Boot ids → their number in the `boots` table.
     var boots: [String: Int64] = [:]
+    /// Records published to the broker whose PUBACK has not arrived (in flight, or sent in a
+    /// session that ended before it came): they may have reached the broker, so eviction,
+    /// downsampling and expiry leave them alone — a loss is counted only for a record that
+    /// cannot arrive (docs/queue.md). Filled by the uplink (`sent(_:)`), emptied as
+    /// acknowledgements delete the records or a refusal says they did not arrive.
+    public internal(set) var unacknowledged: Set<Int64> = []
     /// Set when a corrupt or unreadable file was moved aside at open.
     public internal(set) var recovery: QueueRecovery?
 
@@ -190,26 +196,42 @@ public final class DurableQueue {
     /// else and goes in one range DELETE.
     public func acknowledge(_ sequences: [Int64]) throws(QueueError) {
         guard !sequences.isEmpty else { return }
-        let sorted = sequences.sorted()
         var removed: Int64 = 0
         do {
-            try database.transaction { () throws(SQLiteError) in
-                let remove = statements.removeRange
-                var start = 0
-                while start < sorted.count {
-                    var end = start
-                    while end + 1 < sorted.count && sorted[end + 1] == sorted[end] + 1 { end += 1 }
-                    remove.bind(1, sorted[start])
-                    remove.bind(2, sorted[end])
-                    try remove.run()
-                    removed += Int64(database.changes)
-                    start = end + 1
-                }
-            }
+            try database.transaction { () throws(SQLiteError) in removed = try delete(sequences.sorted()) }
         } catch {
             throw QueueError("acknowledge", error)
         }
+        unacknowledged.subtract(sequences)
         recordCount -= removed
+    }
+
+    /// Records just published: until acknowledged they may reach the broker (`unacknowledged`).
+    public func sent(_ sequences: [Int64]) {
+        unacknowledged.formUnion(sequences)
+    }
+
+    /// Records the broker refused (a PUBACK reason code ≥ 0x80): they did not arrive.
+    public func refused(_ sequences: [Int64]) {
+        unacknowledged.subtract(sequences)
+    }
+
+    /// Deletes `sorted` sequence numbers, one statement per run of consecutive ones;
+    /// returns how many rows went. Inside the caller's transaction.
+    func delete(_ sorted: [Int64]) throws(SQLiteError) -> Int64 {
+        var removed: Int64 = 0
+        let remove = statements.removeRange
+        var start = 0
+        while start < sorted.count {
+            var end = start
+            while end + 1 < sorted.count && sorted[end + 1] == sorted[end] + 1 { end += 1 }
+            remove.bind(1, sorted[start])
+            remove.bind(2, sorted[end])
+            try remove.run()
+            removed += Int64(database.changes)
+            start = end + 1
+        }
+        return removed
     }
 
     public func count(stream: QueueStream? = nil) throws(QueueError) -> Int64 {

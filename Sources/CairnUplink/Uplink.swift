@@ -158,6 +158,8 @@ public final class Uplink {
             case .published(let messageID, let reason):
                 guard reason < 0x80 else {
                     let topic = inflight[messageID]?.topic ?? "?"
+                    // Refused, so not delivered: eviction may count these as lost again.
+                    if let sent = inflight[messageID] { queue.refused(sent.sequences) }
                     // Not delivered: the records stay queued; back off instead of hot-looping.
                     link.fail("broker refused the publish to \(topic): \(MQTTError.reasonText(reason))", now: now)
                     return
@@ -321,6 +323,7 @@ public final class Uplink {
         do {
             let messageID = try session.publish(topic: message.topic, payload: message.payload, properties: message.properties)
             inflight[messageID] = Sent(sequences: message.sequences, topic: message.topic, at: Clock.monotonicMicroseconds())
+            queue.sent(message.sequences)
             counters.published.add()
             return true
         } catch {

@@ -109,6 +109,56 @@ import CairnTestSupport
         #expect(try queue.count(stream: .events) == 1)
     }
 
+    /// A record published and not yet acknowledged may arrive: eviction, thinning and expiry
+    /// pass over it (counting it lost would count a reading that arrives); once the broker
+    /// refuses it, or acknowledges it, it is an ordinary record again (bench/chaos/overcount.sh).
+    @Test func recordsThatMayHaveArrivedAreNeitherEvictedNorCounted() throws {
+        let dir = TemporaryDirectory()
+        let queue = try boundedQueue(dir, budget: 256 * 1024)
+        try queue.append(telemetry(100, from: 0, padding: 40))
+        let sent = Array(Int64(1)...Int64(40))
+        queue.sent(sent)
+        var appended: Int64 = 100
+        for chunk in 1..<60 {
+            try queue.append(telemetry(100, from: chunk * 100, padding: 40))
+            appended += 100
+        }
+        let evicted = queue.losses[.telemetry, .evicted]
+        #expect(evicted > 0)
+        let remaining = try queue.all(.telemetry).map(\.sequence)
+        // The sent ones are all still queued, and eviction went on behind them.
+        #expect(Array(remaining.prefix(40)) == sent)
+        #expect(remaining[40] == 41 + evicted)
+        #expect(try queue.count() + evicted == appended)
+        // Acknowledged: deleted, and no longer spared; refused: evictable again.
+        try queue.acknowledge(Array(sent.prefix(20)))
+        queue.refused(Array(sent.suffix(20)))
+        #expect(queue.unacknowledged.isEmpty)
+        for chunk in 60..<70 { try queue.append(telemetry(100, from: chunk * 100, padding: 40)) }
+        #expect(try queue.all(.telemetry).first.map { $0.sequence > 40 } == true)
+        #expect(try queue.count() + queue.losses[.telemetry, .evicted] + 20 == appended + 1000)
+    }
+
+    @Test func thinningAndExpirySpareRecordsThatMayHaveArrived() throws {
+        let dir = TemporaryDirectory()
+        let thinned = try boundedQueue(dir, budget: 192 * 1024, overflow: .downsample)
+        try thinned.append(telemetry(100, from: 0, padding: 40))
+        thinned.sent(Array(Int64(1)...Int64(100)))
+        for chunk in 1..<50 { try thinned.append(telemetry(100, from: chunk * 100, padding: 40)) }
+        #expect(thinned.losses[.telemetry, .downsampled] > 0)
+        #expect(try thinned.all(.telemetry).prefix(100).map(\.sequence) == Array(Int64(1)...Int64(100)))
+
+        var options = QueueOptions(path: dir.file("expiring.db"))
+        options.maxAge = [0, 0, 60_000]
+        let expiring = try DurableQueue(options: options)
+        let now: Int64 = 1_800_000_000_000
+        try expiring.append(telemetry(4, stamp: stamp(now - 120_000)))
+        expiring.sent([2, 3])
+        #expect(try expiring.expire(now: now) == 2)
+        #expect(try expiring.all(.telemetry).map(\.sequence) == [2, 3])
+        #expect(expiring.losses[.telemetry, .expired] == 2)
+    }
+
     @Test func purgeIsCounted() throws {
         let dir = TemporaryDirectory()
         let queue = try DurableQueue(path: dir.file("q.db"))
