@@ -265,6 +265,11 @@ import CairnTestSupport
         let document = #"{"version": 4, "base": 2, "patch": {"log_level": "info"}}"#
         try rig.publish(document)
         #expect(rig.report(4, "applied") != nil, "\(rig.log.suffix(2000))")
+        // The event follows the report (once the change is confirmed): count from after it,
+        // or a slow device's event for version 4 is taken for a second one.
+        #expect(waitUntil(timeout: 10) {
+            rig.events("config.applied").contains { ($0["data"] as? [String: Any])?["version"] as? Int == 4 }
+        })
         let appliedEvents = rig.events("config.applied").count
         let time = rig.reports.last?["time"] as? Int
         before = rig.reports.count
