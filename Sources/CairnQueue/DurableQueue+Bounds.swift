@@ -96,7 +96,7 @@ extension DurableQueue {
     public func expire(now: Int64) throws(QueueError) -> Int64 {
         var total: Int64 = 0
         do {
-            try database.transaction { () throws(SQLiteError) in
+            try counting { () throws(SQLiteError) in
                 for stream in QueueStream.allCases {
                     let age = options.maxAge[Int(stream.rawValue)]
                     guard age > 0 else { continue }

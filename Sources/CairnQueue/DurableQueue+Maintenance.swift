@@ -43,7 +43,7 @@ extension DurableQueue {
     public func purge(stream: QueueStream?) throws(QueueError) -> Int64 {
         var total: Int64 = 0
         do {
-            try database.transaction { () throws(SQLiteError) in
+            try counting { () throws(SQLiteError) in
                 for s in QueueStream.allCases where stream == nil || stream == s {
                     try database.execute("DELETE FROM records WHERE stream = \(s.rawValue)")
                     let removed = Int64(database.changes)

@@ -20,6 +20,9 @@ public final class DurableQueue {
     public internal(set) var reportedLosses = LossCounters()
     /// Rejections not yet written to the counters table (the disk was full).
     var unsavedLosses = LossCounters()
+    /// The counts again, beside the file, so they outlive it (the agent's only: nil
+    /// for technician commands, `recover: false`).
+    var ledger: LossLedger?
     /// Boot ids → their number in the `boots` table.
     var boots: [String: Int64] = [:]
     /// Records published to the broker whose PUBACK has not arrived (in flight, or sent in a
@@ -60,9 +63,30 @@ public final class DurableQueue {
                 if recover { try saveReported(losses) }
             }
             budgetBytes = try recordedBudget()
+            if recover { try mergeLedger(fresh: last == 0) }
         } catch {
             throw QueueError("open \(options.path)", error)
         }
+    }
+
+    /// A file that was ever written holds the true counts, and the ledger follows it
+    /// (it may hold more: a transaction killed or failed after writing it). A fresh
+    /// file (no record ever appended: after a corrupt one was moved aside, or the
+    /// file was deleted) starts from the ledger, entry by entry the larger.
+    private func mergeLedger(fresh: Bool) throws(SQLiteError) {
+        var ledger = LossLedger(path: options.path + ".losses")
+        let counted = fresh ? LossLedger.larger(losses, ledger.counted) : losses
+        let reported = fresh ? LossLedger.larger(reportedLosses, ledger.reported) : reportedLosses
+        if counted != losses {
+            try saveLosses(counted.since(losses))
+            losses = counted
+        }
+        if reported != reportedLosses {
+            try saveReported(reported)
+            reportedLosses = reported
+        }
+        ledger.keep(losses, reportedLosses)
+        self.ledger = ledger
     }
 
     public convenience init(path: String) throws(QueueError) {
@@ -79,7 +103,6 @@ public final class DurableQueue {
     @discardableResult
     public func append(_ records: [PendingRecord], reporting: LossCounters? = nil) throws(QueueError) -> ClosedRange<Int64>? {
         guard !records.isEmpty else { return nil }
-        var reporting = reporting
         var incoming: Int64 = 0
         for record in records { incoming += Int64(record.fragment.utf8.count) + QueueStatements.rowOverhead }
         reservation.reserve(upTo: nextSequence + Int64(records.count))
@@ -94,8 +117,6 @@ public final class DurableQueue {
                 attempt += 1
                 if error.isCorruption && attempt == 1 {
                     try recoverFromCorruption(error)
-                    // The counts reported went with the old file; the new one starts from zero.
-                    reporting = nil
                     continue
                 }
                 // Full: evict harder and try once more before giving up on these records.
@@ -115,7 +136,7 @@ public final class DurableQueue {
     }
 
     private func insert(_ records: [PendingRecord], incoming: Int64, evictHarder: Bool, reporting: LossCounters?) throws(SQLiteError) {
-        try database.transaction { () throws(SQLiteError) in
+        try counting(reported: reporting) { () throws(SQLiteError) in
             try makeRoom(incoming: evictHarder ? incoming * 4 + 64 * 1024 : incoming)
             var sequence = nextSequence
             let insert = statements.insert

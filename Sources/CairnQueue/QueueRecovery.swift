@@ -93,9 +93,8 @@ extension DurableQueue {
             database = try QueueRecovery.openChecked(options)
             statements = try QueueStatements(database)
             try recordBudget()
-            // The old file's counts went with it; the new one starts from what is not yet saved.
-            losses = unsavedLosses
-            reportedLosses = LossCounters()
+            // The old file's counts went with it: the new one starts from those in memory.
+            try saveLosses(losses.since(unsavedLosses))
             try saveReported(reportedLosses)
         } catch {
             throw QueueError("reopen \(options.path)", error)

@@ -70,7 +70,14 @@ extension Agent {
         for (stream, reason, count) in delta.entries {
             data.append(.number("\(stream.name).\(reason.rawValue)", count))
         }
-        Log.warning("queue lost \(delta.total) records since the last report (\(data.map { $0.key }.joined(separator: ", ")))")
+        // Counts since the data directory began: a report lost with a corrupt queue
+        // file or evicted takes its delta with it, never the totals of the next one.
+        var totals: [JSONMember] = []
+        for (stream, reason, count) in covered.entries {
+            totals.append(.number("\(stream.name).\(reason.rawValue)", count))
+        }
+        data.append(JSONMember(key: "total", value: .object(totals)))
+        Log.warning("queue lost \(delta.total) records since the last report (\(data.dropLast().map { $0.key }.joined(separator: ", ")))")
         events.emit("queue.loss", stamp: now, data: data, reporting: covered)
     }
 

@@ -32,10 +32,19 @@ import CairnTestSupport
 
         // The consumer's side: numbers lost are those counted as evicted, expired,
         // downsampled or purged ("rejected" records never had a number).
-        var reported: [String: Int] = [:]
-        for event in lossEvents() {
-            for (key, count) in (event["data"] as? [String: Int]) ?? [:] { reported[key, default: 0] += count }
+        // The latest report's `total` holds every count; with no report lost, the
+        // deltas of all the reports add up to it.
+        var deltas: [String: Int] = [:]
+        var latest: (id: Int, total: [String: Int]) = (0, [:])
+        var seen: Set<String> = []
+        for event in lossEvents() where seen.insert(event["id"] as? String ?? "").inserted {
+            var data = (event["data"] as? [String: Any]) ?? [:]
+            let total = data.removeValue(forKey: "total") as? [String: Int]
+            for (key, count) in data { deltas[key, default: 0] += (count as? Int) ?? 0 }
+            if let id = Int(event["id"] as? String ?? ""), id > latest.id, let total { latest = (id, total) }
         }
+        let reported = latest.total
+        #expect(reported == deltas, "totals \(reported), deltas \(deltas)")
         let numbered = reported.filter { !$0.key.hasSuffix(".rejected") }.values.reduce(0, +)
         #expect(reported["telemetry.evicted"] == counted("evicted") && reported["telemetry.purged"] == counted("purged"), "\(reported)")
         let highest = try setup.highestSequence()

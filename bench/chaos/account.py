@@ -6,7 +6,7 @@ Cairn's books (docs/protocol.md, "Sequence numbers"): the numbers assigned are
 1..M in the first queue file and C+1..M' in each fresh file after a corrupt one was
 moved aside (C: the ceiling reserved in queue.db.seq when the fresh file opened;
 numbers in between were never given). A missing number is explained by the counts
-of queue.loss events received (evicted, expired, downsampled, purged; "rejected"
+(the `total` of the latest queue.loss event received) (evicted, expired, downsampled, purged; "rejected"
 readings never had a number), by the moved-aside file (the records it held, read
 from a copy taken before the run corrupted it) when a queue.recovered event naming
 that file was received, or by still being in the final queue file.
@@ -45,7 +45,8 @@ def seqs_in(db, where=""):
 
 # --- Cairn ---
 received = collections.Counter()
-losses = collections.Counter()
+deltas = collections.Counter()         # the sum of every distinct report's deltas
+latest = (0, None)                     # (id, total) of the report with the highest id
 loss_events = set()
 recovered = []
 for topic, doc in messages(facts["cairn_observed"]):
@@ -58,9 +59,19 @@ for topic, doc in messages(facts["cairn_observed"]):
         received[number] += 1
         if doc["type"] == "io.cairn.queue.loss" and number not in loss_events:
             loss_events.add(number)
-            losses.update(doc["data"])
+            data = dict(doc["data"])
+            total = data.pop("total", None)
+            deltas.update(data)
+            if total is not None and number > latest[0]:
+                latest = (number, total)
         if doc["type"] == "io.cairn.queue.recovered":
             recovered.append(doc["data"]["moved_to"])
+
+# The books of docs/protocol.md: the totals of the latest report (they include what a
+# report lost with a corrupt file or evicted carried); the deltas, for a producer
+# that sends no totals.
+losses = collections.Counter(latest[1]) if latest[1] is not None else deltas
+lost_reports = {key: losses[key] - deltas[key] for key in losses if losses[key] != deltas[key]}
 
 assigned = set()
 previous = 0
@@ -133,10 +144,13 @@ if stray:
 if over_counted:
     notes.append(f"{over_counted} numbers counted as lost were delivered (evicted while in flight): "
                  f"counts cannot say which, so as many unexplained losses could hide behind them")
+if lost_reports:
+    notes.append(f"the latest report's totals exceed the sum of the reports received (reports lost, their counts "
+                 f"carried by the totals): {lost_reports}")
 if any(unreported.values()):
     notes.append(f"counted by the agent but not (yet) reported in a queue.loss event: {unreported}")
 for note in notes:
     print("note:", note)
-print(f"queue.loss events received: {len(loss_events)} {dict(losses)}; queue.recovered: {sorted(set(recovered))}")
+print(f"queue.loss events received: {len(loss_events)}, totals {dict(losses)}; queue.recovered: {sorted(set(recovered))}")
 print(f"unexplained: {cairn_unexplained}")
 sys.exit(1 if cairn_unexplained else 0)
