@@ -87,7 +87,7 @@ public struct AgentSettings: Equatable {
     /// Seconds between health summaries on <prefix>/health (0: none).
     public var healthInterval = 0.0
     /// Readings are committed together at most this many seconds apart (0: every read).
-    public var commitInterval = 0.0
+    public var commitInterval = 2.0
     /// File whose existence says NTP has synchronised the clock; nil trusts any time past 2026.
     public var clockSyncFile: String?
     /// Seconds this boot's untrusted-clock records wait for a correction before being sent flagged.

@@ -190,8 +190,8 @@ public enum OptionTable {
             c.queue.maxAge[Int(QueueStream.events.rawValue)] = try milliseconds(v, in: 0...315_360_000)
         },
         AgentOption(key: "queue_commit_interval", placeholder: "SECONDS",
-                    help: "group readings into one transaction at most this often; a crash loses at most this much",
-                    default: .value("0", shown: "0 = every read")) { c, v throws(ConfigError) in
+                    help: "group readings into one transaction at most this often (0: every read); a crash loses at most this much",
+                    default: .value("2")) { c, v throws(ConfigError) in
             c.agent.commitInterval = try v.number(in: 0...3600)
         },
         AgentOption(key: "queue_checkpoint_pages", placeholder: "N", help: "WAL pages before a checkpoint", default: .value("1000")) { c, v throws(ConfigError) in

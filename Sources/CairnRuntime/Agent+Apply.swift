@@ -57,9 +57,11 @@ extension Agent {
             throw ConfigError(error.description, path: error.inputIndex.map { "$.inputs[\($0)]" } ?? "")
         }
         // A status server on another port is bound now, so a port that cannot be had refuses the change;
-        // one on the same port is moved in step 3 (the old socket holds the port until then).
+        // one on the same port is moved in step 3 (the old socket holds the port until then). An address
+        // the change leaves alone is not this change's to refuse: busy since the start, it is retried.
         let oldServer = statusServer
-        if let listen = new.status.listen, listen != statusServer?.listen, listen.port != statusServer?.listen.port {
+        if let listen = new.status.listen, listen != config.status.listen, listen != statusServer?.listen,
+           listen.port != statusServer?.listen.port {
             do {
                 try openStatusServer(new.status, strict: strict)
             } catch {

@@ -70,13 +70,18 @@ import CairnTestSupport
         first.stop()
         #expect(waitUntil(timeout: 20) { onSecond.delivered(prefix: rig.prefix).count >= 20 }, "\(agent.log)")
         #expect(waitUntil(timeout: 10) { (rig.status()["broker"] as? String) == second.url }, "\(rig.status())")
+        // Live readings go ahead of the backlog after a reconnect (docs/protocol.md), so a gap
+        // may be open for a while; none may stay open.
+        let gaps = { () -> [Int] in
+            let distinct = Set(onFirst.delivered(prefix: rig.prefix) + onSecond.delivered(prefix: rig.prefix))
+            return (1...max(1, distinct.max() ?? 1)).filter { !distinct.contains($0) }
+        }
+        #expect(waitUntil(timeout: 30) { gaps().isEmpty }, "sequence numbers lost at the switch: \(gaps())\n\(agent.log)")
         #expect(agent.terminate() == 0, "\(agent.log)")
 
         let all = onFirst.delivered(prefix: rig.prefix) + onSecond.delivered(prefix: rig.prefix)
         let distinct = Set(all)
         let highest = distinct.max() ?? 0
-        let missing = (1...highest).filter { !distinct.contains($0) }
-        #expect(missing.isEmpty, "sequence numbers lost at the switch: \(missing)\n\(agent.log)")
         // Duplicates only for messages unacknowledged at the switch: at most the window (one reading each).
         let duplicates = all.count - distinct.count
         #expect(duplicates <= window, "\(duplicates) duplicates, window \(window)")

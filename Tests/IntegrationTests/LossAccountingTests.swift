@@ -46,7 +46,8 @@ import CairnTestSupport
         let reported = latest.total
         #expect(reported == deltas, "totals \(reported), deltas \(deltas)")
         let numbered = reported.filter { !$0.key.hasSuffix(".rejected") }.values.reduce(0, +)
-        #expect(reported["telemetry.evicted"] == counted("evicted") && reported["telemetry.purged"] == counted("purged"), "\(reported)")
+        let sum = { (reason: String) in reported.filter { $0.key.hasSuffix(".\(reason)") }.values.reduce(0, +) }
+        #expect(sum("evicted") == counted("evicted") && sum("purged") == counted("purged"), "\(reported)")
         let highest = try setup.highestSequence()
         let stillQueued = Set(try sqlite("\(data)/queue.db", "SELECT seq FROM records;").split(separator: "\n").compactMap { Int($0) })
         _ = waitUntil(timeout: 10) { Set(setup.subscriber.delivered(prefix: setup.prefix)).union(stillQueued).count + numbered >= highest }

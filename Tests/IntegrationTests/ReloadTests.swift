@@ -144,6 +144,22 @@ import CairnTestSupport
         #expect(agent.terminate() == 0)
     }
 
+    /// A status port busy since the start (the agent runs, and retries it) does not refuse
+    /// a change that leaves status_listen alone. cross/test's push step was refused for it
+    /// while another agent held the port.
+    @Test func aBusyStatusPortDoesNotRefuseAChangeThatLeavesItAlone() throws {
+        let broker = try Broker()
+        let squatter = try Broker()
+        let rig = Rig(device: "it-reload-busy")
+        let config = { (interval: String) in #"{"broker": "\#(broker.url)", "interval": \#(interval)}"# }
+        let agent = try rig.start(config("0.2"), extra: ["--status-listen", "127.0.0.1:\(squatter.port)"])
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 10) { rig.log.contains("cannot listen on 127.0.0.1:\(squatter.port)") }, "\(rig.log)")
+        #expect(rig.reload(config("0.25"), applied: 1), "\(rig.log)")
+        #expect(rig.metric(#"cairn_config_reloads_total{result="refused"}"#) == 0, "\(rig.status())")
+        #expect(agent.terminate() == 0)
+    }
+
     @Test func anAlarmWhoseRuleIsRemovedIsClearedWithAnEvent() throws {
         let broker = try Broker()
         let rig = Rig(device: "it-reload-alarm")
