@@ -6,16 +6,25 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 # A free loopback port below the ephemeral range, which outgoing connections draw from.
+# A port claimed the way the Swift tests claim theirs (Tests/Support/Ports.swift: a file
+# made with O_EXCL in $TMPDIR/cairn-test-ports), so that a script run by a test never
+# takes a port a test has claimed and closed for a moment (a reconfigured input).
 free_port() { python3 -c '
-import random, socket
+import os, random, socket
 low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+claims = os.path.join(os.environ.get("TMPDIR", "/tmp"), "cairn-test-ports")
+os.makedirs(claims, exist_ok=True)
 while True:
     p = random.randrange(10000, low)
+    try:
+        os.close(os.open(os.path.join(claims, str(p)), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:
+        continue
     s = socket.socket()
     try:
         s.bind(("127.0.0.1", p)); print(p); break
     except OSError:
-        pass
+        os.unlink(os.path.join(claims, str(p)))
     finally:
         s.close()'; }
 now() { date +%s.%N; }

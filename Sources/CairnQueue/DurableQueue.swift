@@ -207,7 +207,11 @@ public final class DurableQueue {
                     fragment: select.text(5)))
             }
         } catch {
-            throw QueueError("read", error)
+            // A corrupt page met while sending: the same as at open or on an append (the
+            // file is moved aside, a fresh one started); nothing of the old file is left to send.
+            guard error.isCorruption else { throw QueueError("read", error) }
+            try recoverFromCorruption(error)
+            return []
         }
         return result
     }
@@ -221,7 +225,9 @@ public final class DurableQueue {
         do {
             try database.transaction { () throws(SQLiteError) in removed = try delete(sequences.sorted()) }
         } catch {
-            throw QueueError("acknowledge", error)
+            guard error.isCorruption else { throw QueueError("acknowledge", error) }
+            try recoverFromCorruption(error)   // the records went with the old file
+            return
         }
         unacknowledged.subtract(sequences)
         recordCount -= removed

@@ -84,7 +84,8 @@ public struct QueueRecovery: Equatable {
 }
 
 extension DurableQueue {
-    /// A corrupt page found while running: move the file aside and continue on a fresh one.
+    /// A corrupt page found while running (an append, a read, an acknowledgement): move the
+    /// file aside and continue on a fresh one. `recovery` names it; the agent reports it.
     func recoverFromCorruption(_ error: SQLiteError) throws(QueueError) {
         database.close()
         let movedTo = QueueRecovery.moveAside(options.path)
@@ -102,6 +103,7 @@ extension DurableQueue {
         recovery = QueueRecovery(movedTo: movedTo, reason: "\(error)")
         recordCount = 0
         boots.removeAll()
+        unacknowledged.removeAll()
         nextSequence = max(nextSequence, reservation.ceiling + 1)
     }
 }

@@ -9,9 +9,7 @@ import CairnUplink
 /// The agent's slower duties: clock trust, queue bounds and loss reports, status.
 extension Agent {
     func announceStart() {
-        if let recovery = queue.recovery {
-            events.emit("queue.recovered", stamp: now, data: [.text("moved_to", recovery.movedTo), .text("reason", recovery.reason)])
-        }
+        announceQueueRecovery()
         events.emit("agent.started", stamp: now, data: [
             .text("version", BuildInfo.version), .text("arch", BuildInfo.architecture), .number("queued", queue.recordCount),
             .text("config_version", config.origin.version),
@@ -26,6 +24,16 @@ extension Agent {
         announceBootRollback()
         // What the last run counted and could not report (it stopped or was killed first).
         reportLosses()
+    }
+
+    /// A queue file moved aside (at open, or when a corrupt page turned up while running)
+    /// is reported once; true when it was reported now.
+    @discardableResult
+    func announceQueueRecovery() -> Bool {
+        guard let recovery = queue.recovery, recovery != announcedRecovery else { return false }
+        announcedRecovery = recovery
+        events.emit("queue.recovered", stamp: now, data: [.text("moved_to", recovery.movedTo), .text("reason", recovery.reason)])
+        return true
     }
 
     /// When the clock becomes trusted or steps, this boot's waiting records are re-stamped.

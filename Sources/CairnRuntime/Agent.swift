@@ -53,6 +53,8 @@ public final class Agent {
     var healthTimer: EventLoop.Handle?
     /// SIGHUP arrived; the reload runs after the turn, outside the loop's callbacks.
     var reloadRequested = false
+    /// The queue file move last reported in a `queue.recovered` event.
+    var announcedRecovery: QueueRecovery?
 
     /// systemd's notification socket (readiness, reload, watchdog); nil when not run by a service manager.
     let service = ServiceNotifier.fromEnvironment()
@@ -162,6 +164,8 @@ public final class Agent {
         }
         // Pushed configurations: taken outside the uplink's callbacks (an apply may reconnect it).
         loop.afterEachTurn { [self] now in serviceControlPlane(now) }
+        // A file moved aside while running: said at once, with the losses counted up to then.
+        loop.afterEachTurn { [self] _ in if announceQueueRecovery() { reportLosses() } }
         loop.deadline { [self] in push.pending?.deadline ?? Int64.max }
         watchStart()
         watchStatusServer()
