@@ -66,6 +66,10 @@ public final class MQTTLink {
     private var rotation: BrokerRotation
     /// Brokers (by URL) that refused MQTT 5 and are spoken to in 3.1.1 from then on.
     public private(set) var fellBack: Set<String> = []
+    /// Brokers that closed an MQTT 5 connection before any CONNACK (RabbitMQ before 3.13
+    /// cannot parse an MQTT 5 CONNECT and drops it): tried in 3.1.1 once; kept in
+    /// `fellBack` only if that attempt gets its CONNACK.
+    private var trying311: Set<String> = []
     /// Where the current or last attempt went: the broker, and the address used.
     public private(set) var target: BrokerRotation.Target?
     private var lastMisc: Int64 = 0
@@ -153,11 +157,16 @@ public final class MQTTLink {
                     refused(code: code, reason: reason, now: now)
                     return false
                 }
+                if trying311.remove(broker.description) != nil {
+                    Log.warning("broker \(broker) closed MQTT 5 connections without a CONNACK and accepts MQTT 3.1.1; "
+                                + "speaking MQTT 3.1.1 to it from now on")
+                }
                 state = .online
                 backoff.reset()
                 rotation.connected()
                 events.append(.online)
             case .disconnected(let code):
+                if code != 0 && droppedBeforeConnack(now: now) { return false }
                 fail(code == 0 ? "disconnected" : "connection lost (\(MQTTError(code: code).message))", now: now)
                 return false
             case .published(let messageID, let reasonCode):
@@ -169,9 +178,29 @@ public final class MQTTLink {
             }
         }
         if let failure {
+            if failure.code == Int32(MOSQ_ERR_CONN_LOST.rawValue) && droppedBeforeConnack(now: now) { return false }
             fail("connection lost: \(failure)", now: now)
             return false
         }
+        return true
+    }
+
+    /// Under negotiation, an MQTT 5 connection the broker closed while the agent waited for
+    /// its CONNACK is tried again at once in 3.1.1 (true: done so). A 3.1.1 attempt that
+    /// fails the same way undoes it: the broker was not refusing the version.
+    private func droppedBeforeConnack(now: Int64) -> Bool {
+        guard case .connecting = state, settings.fallBackTo311 else { return false }
+        let name = broker.description
+        if trying311.remove(name) != nil {
+            fellBack.remove(name)
+            return false
+        }
+        guard version == .v5 else { return false }
+        fellBack.insert(name)
+        trying311.insert(name)
+        Log.info("broker \(broker) closed the MQTT 5 connection before its CONNACK; trying MQTT 3.1.1")
+        session = nil
+        state = .waiting(untilMonotonic: now)
         return true
     }
 
@@ -197,6 +226,8 @@ public final class MQTTLink {
             state = .waiting(untilMonotonic: now)
             return
         }
+        // A 3.1.1 attempt answered: the broker speaks 3.1.1 (kept), unless it refused that version too.
+        if trying311.remove(broker.description) != nil && unsupported { fellBack.remove(broker.description) }
         var text = "broker \(attemptName) refused the connection: \(reason)"
         if unsupported && version == .v5 && !settings.fallBackTo311 {
             text += " (mqtt_version is set to 5; unset it to let the agent fall back to 3.1.1)"

@@ -14,17 +14,21 @@ extension DoctorNetwork {
 
     /// With `mqtt_version` unset the agent falls back to 3.1.1 when a broker refuses MQTT 5 as
     /// unsupported (docs/config.md), and so does the doctor, saying so.
+    /// A broker that closes an MQTT 5 connection without a CONNACK (RabbitMQ before 3.13) is
+    /// asked in 3.1.1 as well, as the agent does.
     func mqtt() -> Doctor.Step {
         let step = mqtt(version: settings.version ?? .v5)
-        guard settings.version == nil, !step.passed, unsupportedProtocol else { return step }
+        guard settings.version == nil, !step.passed, unsupportedProtocol || closedWithoutAnswer else { return step }
+        let how = unsupportedProtocol ? "refused MQTT 5" : "closed the MQTT 5 connection without a CONNACK"
         let fallback = mqtt(version: .v311)
-        guard fallback.passed else { return fallback }
-        return .pass("mqtt", fallback.message + "; the broker refused MQTT 5, so the agent will fall back to 3.1.1 as well")
+        guard fallback.passed else { return unsupportedProtocol ? fallback : step }
+        return .pass("mqtt", fallback.message + "; the broker \(how), so the agent will fall back to 3.1.1 as well")
     }
 
     private func mqtt(version: MQTTVersion) -> Doctor.Step {
         self.version = version
         unsupportedProtocol = false
+        closedWithoutAnswer = false
         session = nil
         let clientID = "\(settings.clientID)-doctor-\(DoctorNetwork.randomHex())"
         let fresh: MQTTSession
@@ -47,6 +51,7 @@ extension DoctorNetwork {
             return .fail("mqtt", "no CONNACK from \(broker) within \(DoctorNetwork.mqttTimeoutMilliseconds / 1000) s",
                          "check that this port is the broker's MQTT listener, and read the broker's log")
         case .lost(let reason):
+            closedWithoutAnswer = true
             let plain = settings.tls == nil ? "; if this port is a TLS listener, use mqtts://" : ""
             return .fail("mqtt", "the broker closed the connection before answering CONNECT (\(reason))",
                          "read the broker's log\(plain)")

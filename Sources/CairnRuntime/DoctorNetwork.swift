@@ -18,6 +18,8 @@ final class DoctorNetwork {
     var version: MQTTVersion = .v5
     /// Whether the last CONNACK refused the protocol version itself.
     var unsupportedProtocol = false
+    /// Whether the broker closed the last connection before answering its CONNECT.
+    var closedWithoutAnswer = false
 
     init(settings: UplinkSettings) {
         self.settings = settings

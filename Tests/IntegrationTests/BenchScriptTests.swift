@@ -36,6 +36,22 @@ import CairnTestSupport
         }
     }
 
+    /// bench/cluster in short: a three-node RabbitMQ cluster on loopback, three agents with
+    /// the nodes in their broker lists, node 2 SIGKILLed under load. Every agent's numbers
+    /// arrive at the consumer on node 1 (RabbitMQ 3.10 speaks MQTT 3.1.1 only: the agents
+    /// fall back to it). Native binaries only (the script runs the binary directly).
+    @Test(.enabled(if: AgentBinary.wrapper == nil && FileManager.default.isExecutableFile(atPath: "/usr/lib/rabbitmq/bin/rabbitmq-server"),
+                   "needs rabbitmq-server (scripts/install-deps) and a native binary"))
+    func aClusterNodeKilledUnderLoadLosesNoReading() throws {
+        let (status, output) = try runTool("/bin/bash", ["bench/cluster/run.sh", "3"],
+                                           environment: ["CLUSTER_BEFORE": "5", "CLUSTER_AFTER": "8", "CAIRN_BIN": AgentBinary.path],
+                                           directory: BenchScriptTests.root.path)
+        #expect(status == 0 && output.contains("readings lost: 0"), "\(output)")
+        #expect(output.contains("speaking MQTT 3.1.1"), "\(output)")
+        let moved = output.components(separatedBy: "after the kill: ").dropFirst().first?.prefix(while: \.isNumber) ?? ""
+        #expect((Int(moved) ?? 0) >= 1, "no agent moved off the killed node: \(output)")
+    }
+
     /// bench/chaos in its CI length (2 minutes of faults): every sequence number the
     /// agent assigned is delivered or counted in a loss report. Needs root (the run
     /// mounts tmpfs file systems) and a native binary (the script runs it directly).

@@ -100,9 +100,10 @@ import CairnTestSupport
         #expect(waitUntil(timeout: 10) { (rig.status()["broker"] as? String) == "mqtt://localhost:\(broker.port)" }, "\(rig.status())")
     }
 
-    func peer(_ rig: Rig) throws -> (ChildProcess, Int) {
+    func peer(_ rig: Rig, drop: Bool = false) throws -> (ChildProcess, Int) {
         let port = freeLoopbackPort()
-        let process = try ChildProcess(which("python3") ?? "/usr/bin/python3", [BrokerFailoverTests.peerScript, "\(port)"], log: rig.dir.file("peer.log"))
+        let process = try ChildProcess(which("python3") ?? "/usr/bin/python3",
+                                       [BrokerFailoverTests.peerScript, "\(port)"] + (drop ? ["--drop"] : []), log: rig.dir.file("peer.log"))
         _ = waitUntil(timeout: 10) { process.log.contains("listening") }
         return (process, port)
     }
@@ -119,6 +120,45 @@ import CairnTestSupport
         #expect(notices == 1, "\(agent.log)")
         #expect(peer.log.components(separatedBy: "CONNECT level 5").count - 1 == 1, "\(peer.log)")
         #expect(agent.log.contains("(MQTT 3.1.1)"))
+    }
+
+    /// RabbitMQ's MQTT plugin before 3.13 (Debian 12 ships 3.10) closes an MQTT 5 connection
+    /// without a CONNACK: the agent tries 3.1.1 on it, and keeps 3.1.1 once that is answered.
+    @Test func aBrokerThatDropsMQTT5WithoutAnswerIsSpoken311() throws {
+        let rig = Rig(device: "fo-v311-drop")
+        let (peer, port) = try peer(rig, drop: true)
+        defer { peer.terminate() }
+        let agent = try rig.agent(broker: "mqtt://127.0.0.1:\(port)")
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 20) { peer.log.contains("PUBLISH \(rig.prefix)/telemetry") }, "\(peer.log)\n\(agent.log)")
+        #expect(waitUntil(timeout: 10) { (rig.status()["mqtt_version"] as? String) == "3.1.1 (the broker refused MQTT 5)" }, "\(rig.status())")
+        #expect(agent.log.components(separatedBy: "closed MQTT 5 connections without a CONNACK and accepts MQTT 3.1.1").count - 1 == 1, "\(agent.log)")
+        #expect(peer.log.components(separatedBy: "CONNECT level 5").count - 1 == 1, "\(peer.log)")
+    }
+
+    /// A broker that closes every connection before its CONNACK is not taken for a 3.1.1
+    /// one: after the 3.1.1 try fails too, the agent goes back to MQTT 5.
+    @Test func aBrokerThatDropsEveryVersionIsAskedIn5Again() throws {
+        let rig = Rig(device: "fo-drop-all")
+        let port = freeLoopbackPort()
+        let script = #"""
+            import socket, sys
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); print("listening", flush=True)
+            while True:
+                c, _ = s.accept(); data = c.recv(64); i = 1
+                while i < len(data) and data[i] & 0x80: i += 1   # the remaining length's bytes
+                if len(data) > i + 7: print("CONNECT level", data[i + 7], flush=True)
+                c.close()
+            """#
+        let closer = try ChildProcess(which("python3") ?? "/usr/bin/python3", ["-c", script, "\(port)"], log: rig.dir.file("closer.log"))
+        defer { closer.terminate() }
+        _ = waitUntil(timeout: 10) { closer.log.contains("listening") }
+        let agent = try rig.agent(broker: "mqtt://127.0.0.1:\(port)")
+        defer { agent.terminate() }
+        #expect(waitUntil(timeout: 20) { closer.log.components(separatedBy: "CONNECT level 5").count - 1 >= 2 }, "\(closer.log)\n\(agent.log)")
+        #expect(closer.log.contains("CONNECT level 4"), "\(closer.log)")
+        #expect(!agent.log.contains("accepts MQTT 3.1.1"), "\(agent.log)")
     }
 
     @Test func anExplicitVersion5IsNeverOverridden() throws {

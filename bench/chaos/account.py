@@ -15,26 +15,12 @@ broker or was in a publish the feeder was told failed ("rejected"); the rest is
 unexplained: a broker bridge reports no losses.
 
 Usage: account.py FACTS_JSON   (written by run.sh)"""
-import collections, json, sqlite3, sys, zlib
+import collections, json, os, sqlite3, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from books import messages   # mosquitto_sub -F '%t %x' lines: topic, document
 
 facts = json.load(open(sys.argv[1]))
-
-def messages(path):
-    """mosquitto_sub -F '%t %x' lines: topic, hex payload; inflated when deflated."""
-    for line in open(path, errors="replace"):
-        parts = line.split()
-        if len(parts) != 2:
-            continue
-        try:
-            payload = bytes.fromhex(parts[1])
-        except ValueError:
-            continue
-        if payload[:1] == b"\x78":
-            payload = zlib.decompress(payload)
-        try:
-            yield parts[0], json.loads(payload)
-        except ValueError:
-            continue
 
 def seqs_in(db, where=""):
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)

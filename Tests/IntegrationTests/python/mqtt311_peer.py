@@ -2,11 +2,13 @@
 
 A CONNECT with protocol level 4 is accepted (CONNACK 0); any other level (MQTT 5
 is 5) gets the 3.1.1 CONNACK "unacceptable protocol version" (return code 1) and
-the connection is closed, as a 3.1.1-only broker does. Accepted clients' QoS 1
+the connection is closed, as a 3.1.1-only broker does. With --drop, a CONNECT of any
+other level is not answered at all: the connection is closed at once, as RabbitMQ's
+MQTT plugin before 3.13 does with an MQTT 5 CONNECT it cannot parse. Accepted clients' QoS 1
 PUBLISHes are acknowledged (PUBACK), SUBSCRIBEs granted QoS 1, PINGREQs answered.
 Each CONNECT's level and each PUBLISH's topic is printed, one line each.
 
-usage: mqtt311_peer.py PORT
+usage: mqtt311_peer.py PORT [--drop]
 """
 import socket
 import sys
@@ -44,7 +46,8 @@ def serve(conn):
         level = body[2 + name_length]
         print(f"CONNECT level {level}", flush=True)
         if level != 4:
-            conn.sendall(bytes([0x20, 0x02, 0x00, 0x01]))
+            if not DROP:
+                conn.sendall(bytes([0x20, 0x02, 0x00, 0x01]))
             return
         conn.sendall(bytes([0x20, 0x02, 0x00, 0x00]))
         while True:
@@ -65,6 +68,9 @@ def serve(conn):
         pass
     finally:
         conn.close()
+
+
+DROP = "--drop" in sys.argv[2:]
 
 
 def main():
