@@ -2,11 +2,10 @@
 """bench/fleet: the reconnect spread after the broker restart and the accounting of
 every agent's sequence numbers. Exits 1 if any reading was lost.
 
-Usage: analyze.py WORK N RESTART_AT BACK_AT [PLOT.png]"""
+Usage: analyze.py WORK N RESTART_AT BACK_AT (writes WORK/reconnects.csv)"""
 import collections, os, re, sys
 
 work, n, restart_at, back_at = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-plot = sys.argv[5] if len(sys.argv) > 5 else ""
 
 # Reconnects: the first connection of each agent after the restart, by second.
 first_back = {}
@@ -29,17 +28,9 @@ sums, losers = books(f"{work}/observed", {f"fleet-{i}": f"{work}/a/{i}/queue.db"
 print(line(sums, losers))
 lost_all = sums["lost"]
 
-if plot:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    xs = list(range(0, (max(per_second) if per_second else 0) + 1))
-    fig, ax = plt.subplots(figsize=(8, 3.2))
-    ax.bar(xs, [per_second.get(x, 0) for x in xs], width=1.0, color="#3b6ea5")
-    ax.set_xlabel("seconds after the broker came back")
-    ax.set_ylabel("agents reconnected")
-    ax.set_title(f"{n} agents reconnecting after a {back_at - restart_at} s broker outage")
-    fig.tight_layout()
-    fig.savefig(plot, dpi=100)
-    print(f"plot: {plot}")
+# Reconnects per second, for bench/fleet/plot.py.
+with open(f"{work}/reconnects.csv", "w") as out:
+    out.write("second,agents\n")
+    for x in range(0, (max(per_second) if per_second else 0) + 1):
+        out.write(f"{x},{per_second.get(x, 0)}\n")
 sys.exit(1 if lost_all else 0)

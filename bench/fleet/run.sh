@@ -10,7 +10,7 @@
 # counted lost; the rest are lost readings (must be 0).
 #   bench/fleet/run.sh [N]      FLEET_INTERVAL (2 s), FLEET_STEADY (30 s), FLEET_AFTER (60 s)
 # CAIRN_BIN picks the binary (default: a release build); FLEET_PLOT=FILE writes a PNG
-# of reconnects per second (needs python3-matplotlib).
+# of reconnects per second (bench/fleet/plot.py; needs python3-matplotlib).
 set -euo pipefail
 source "$(dirname "$0")/../unmask.sh"
 cd "$(dirname "$0")/../.."
@@ -104,4 +104,14 @@ for p in "${agents[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 for p in "${agents[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.05; done; done
 prev=-1; for _ in $(seq 60); do n=$(wc -l < "$work/observed"); [ "$n" = "$prev" ] && break; prev=$n; sleep 1; done
 kill -INT "$obs" 2>/dev/null || true; wait "$obs" 2>/dev/null || true
-python3 bench/fleet/analyze.py "$work" "$N" "$restart_at" "$back_at" "${FLEET_PLOT:-}"
+status=0
+python3 bench/fleet/analyze.py "$work" "$N" "$restart_at" "$back_at" || status=$?
+if [ -n "${FLEET_PLOT:-}" ]; then
+    # Whichever Python has matplotlib (Debian's python3-matplotlib is for /usr/bin/python3).
+    for py in python3 /usr/bin/python3; do
+        "$py" -c 'import matplotlib' 2>/dev/null || continue
+        "$py" bench/fleet/plot.py "$work/reconnects.csv" "$FLEET_PLOT" "$N agents reconnecting after a $DOWN s broker outage"
+        break
+    done
+fi
+exit "$status"
