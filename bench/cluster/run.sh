@@ -35,6 +35,10 @@ trap 'stop_nodes; if [ -n "${CLUSTER_KEEP:-}" ]; then echo "kept: $work"; else c
 export HOME="$work" ERL_EPMD_ADDRESS=127.0.0.1
 printf 'cairn-bench-%s' "$RANDOM$RANDOM" > "$HOME/.erlang.cookie"; chmod 400 "$HOME/.erlang.cookie"
 run_id="cairn$$"
+# rabbitmqctl's own Erlang node listens on a port of DIST_PORT+10000.. by default, in the
+# range the tests claim theirs from: give it one claimed port instead.
+RABBITMQ_CTL_DIST_PORT_MIN=$(free_port); export RABBITMQ_CTL_DIST_PORT_MIN
+export RABBITMQ_CTL_DIST_PORT_MAX=$RABBITMQ_CTL_DIST_PORT_MIN
 declare -A mqtt
 ctl() { "$RABBIT/rabbitmqctl" -n "$1" "${@:2}"; }
 node() { echo "$run_id-$1@localhost"; }
