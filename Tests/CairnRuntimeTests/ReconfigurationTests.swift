@@ -140,7 +140,15 @@ import CairnTestSupport
         loop.turn(maxWait: 0)
         let counts = loop.counts
         for round in 0..<100 {
-            _ = runtime.commit(try runtime.prepare(configs[round % 2], strict: true, nowMonotonic: 0), nowWall: 0, nowMonotonic: 0)
+            let plan: SensorPlan
+            do {
+                plan = try runtime.prepare(configs[round % 2], strict: true, nowMonotonic: 0)
+            } catch {
+                // Seen twice in CI ("Address already in use" on a claimed port): say who held it.
+                Issue.record("round \(round): \(error)\n\(portHolders(ports[round % 2]))")
+                throw error
+            }
+            _ = runtime.commit(plan, nowWall: 0, nowMonotonic: 0)
         }
         loop.turn(maxWait: 0)
         #expect(loop.counts == counts)

@@ -77,3 +77,10 @@ public func waitUntil(timeout: TimeInterval, interval: TimeInterval = 0.1, _ con
     }
     return condition()
 }
+
+/// Who holds TCP `port` on this machine right now (`ss`: state, addresses, process),
+/// for the message of a test whose own claimed port turned out to be taken.
+public func portHolders(_ port: Int) -> String {
+    let found = (try? runTool("ss", ["-Htanp", "( sport = :\(port) or dport = :\(port) )"]))?.output ?? "ss did not run"
+    return found.isEmpty ? "nothing on port \(port) now" : found
+}
