@@ -35,3 +35,11 @@ broker() { # port dir [extra config]
     for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.05; done
     echo "broker on $1 did not start" >&2; exit 1
 }
+
+# One row of bench/all's table, when bench/all runs this script (BENCH_SUMMARY names
+# its file): benchmark, figure, Cairn's value, the baseline's name and value, the
+# ratio (Cairn against the baseline, with "higher is better" or "lower is better"
+# in the figure's name) and the goal, tab-separated. Run alone, a script writes none.
+summary() { # bench figure cairn baseline-name baseline ratio goal
+    if [ -n "${BENCH_SUMMARY:-}" ]; then printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$BENCH_SUMMARY"; fi
+}

@@ -68,4 +68,36 @@ import CairnTestSupport
                                            directory: BenchScriptTests.root.path)
         #expect(status == 0 && output.contains("\nunexplained: 0\n"), "\(output)")
     }
+
+    /// bench/scale's sensor sweep in short (no backlogs: nothing to build): each row counts
+    /// the agent's own readings of its tree, whole reads of every channel.
+    @Test(.enabled(if: AgentBinary.wrapper == nil, "the script runs the binary directly"))
+    func scaleCountsWholeReadsOfEachTree() throws {
+        let (status, output) = try runTool("/bin/bash", ["bench/scale/run.sh"],
+                                           environment: ["SCALE_SENSORS": "10 250", "SCALE_SECONDS": "3", "SCALE_BACKLOGS": "",
+                                                         "CAIRN_BIN": AgentBinary.path],
+                                           directory: BenchScriptTests.root.path)
+        #expect(status == 0, "\(output)")
+        for sensors in [10, 250] {
+            let row = output.split(separator: "\n").first { $0.split(separator: " ").first == Substring("\(sensors)") }
+            let readings = row.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true)[2]) } ?? 0
+            #expect(readings > 0 && readings % sensors == 0, "\(sensors) sensors: \(row ?? "no row")\n\(output)")
+        }
+    }
+
+    /// bench/all's table from one benchmark's rows, the goal checked; an unknown name refused.
+    @Test(.enabled(if: AgentBinary.wrapper == nil, "the script runs the binary directly"))
+    func allPrintsOneTableWithEachGoalChecked() throws {
+        let logs = TemporaryDirectory("bench-all")
+        let (status, output) = try runTool("/bin/bash", ["bench/all", "write"],
+                                           environment: ["WRITE_SECONDS": "2", "CAIRN_BIN": AgentBinary.path, "BENCH_LOGS": logs.path],
+                                           directory: BenchScriptTests.root.path)
+        #expect(status == 0, "\(output)")
+        let row = output.split(separator: "\n").first { $0.hasPrefix("write ") } ?? ""
+        #expect(row.contains("storage bytes written per reading") && row.contains("<= 250"), "\(output)")
+        #expect(row.hasSuffix("yes") || row.hasSuffix("NO"), "goal not checked: \(row)")
+        let (refused, message) = try runTool("/bin/bash", ["bench/all", "nosuch"], environment: ["CAIRN_BIN": AgentBinary.path, "BENCH_LOGS": logs.path],
+                                             directory: BenchScriptTests.root.path)
+        #expect(refused == 2 && message.contains("no benchmark \"nosuch\""), "\(message)")
+    }
 }

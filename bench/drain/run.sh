@@ -82,3 +82,10 @@ read -r plain_json plain_sent < "$work/bytes-plain"
 read -r deflate_json deflate_sent < "$work/bytes-deflate"
 echo "payload bytes per reading: mosquitto_pub lines $(( json_bytes / N )); cairn uncompressed $(( plain_sent / N )); cairn deflate $(( deflate_sent / N )) (from $(( deflate_json / N )) of JSON)"
 echo "agent peak RSS: uncompressed $(cat "$work/rss-plain") KiB, deflate $(cat "$work/rss-deflate") KiB"
+secs() { printf "%.2f s" "$1"; }
+two() { printf "%.2f" "$1"; }
+summary drain "drain $N, uncompressed: speed (higher is better)" "$(secs "$t_plain")" "mosquitto_pub -l" "$(secs "$t_ceiling")" "$(two "$(ratio "$t_ceiling" "$t_plain")")" ">= 0.50"
+summary drain "drain $N, deflate: speed (higher is better)" "$(secs "$t_deflate")" "mosquitto_pub -l" "$(secs "$t_ceiling")" "$(two "$(ratio "$t_ceiling" "$t_deflate")")" ">= 0.40"
+summary drain "drain $N, uncompressed: speed (higher is better)" "$(secs "$t_plain")" "mosquitto bridge" "$(secs "$t_bridge")" "$(two "$(ratio "$t_bridge" "$t_plain")")" ""
+summary drain "drain $N: wire bytes per reading, deflate (lower is better)" "$(( deflate_sent / N ))" "mosquitto_pub lines" "$(( json_bytes / N ))" "$(two "$(ratio "$deflate_sent" "$json_bytes")")" ""
+summary drain "drain $N: agent peak RSS, KiB (lower is better)" "$(cat "$work/rss-plain")" "" "" "" "<= 6144"

@@ -60,6 +60,8 @@ run_agent() { # label commit-interval
     kill "$agent"; wait "$agent" 2>/dev/null || true
     printf '%-22s %8.2f s %10.0f msg/s  ratio %.2f  CPU %.1f ms per 1000 messages\n' \
         "agent (commit $2 s)" "$t" "$(echo "$N / $t" | bc -l)" "$(echo "$t_base / $t" | bc -l)" "$(echo "$cpu * 1000 / $N" | bc -l)"
+    summary lan "$N LAN messages taken in, commit $2 s: speed (higher is better)" "$(printf '%.2f s' "$t")" "mosquitto_sub" \
+        "$(printf '%.2f s' "$t_base")" "$(printf '%.2f' "$(echo "$t_base / $t" | bc -l)")" ""
 }
 
 echo "bench/lan: $N messages of 2 readings each, published at QoS 0, subscribed at QoS 1, loopback; $(nproc) cores; $BIN"

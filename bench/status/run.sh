@@ -66,3 +66,5 @@ printf '%-28s %10s %10s %10s %8s\n' "/ (static, same bytes)" "$spage_m" "$spage_
 printf '%-28s %10s %10s %10s %8s\n' "/metrics (agent)" "$met_m" "$met_p" "$met_n" "$(echo "$met_m / $smet_m" | bc -l | xargs printf '%.1f')"
 printf '%-28s %10s %10s %10s %8s\n' "/metrics (static, same)" "$smet_m" "$smet_p" "$smet_n" "1.0"
 echo "RSS after the load: status server on $(rss "$on") KiB, off $(rss "$off") KiB"
+summary status "GET / latency, median ms (lower is better)" "$page_m" "static server, same bytes" "$spage_m" "$(echo "$page_m / $spage_m" | bc -l | xargs printf '%.1f')" ""
+summary status "GET /metrics latency, median ms (lower is better)" "$met_m" "static server, same bytes" "$smet_m" "$(echo "$met_m / $smet_m" | bc -l | xargs printf '%.1f')" ""
