@@ -2,7 +2,19 @@
 # stopped on exit, free loopback ports, timestamps, Mosquitto brokers.
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+# The scratch directory goes once the children are gone (an agent stopping writes its
+# status file: removed under it, rm fails on a directory that is no longer empty).
+cleanup() {
+    local p alive
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for _ in $(seq 50); do
+        alive=0
+        for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+        [ "$alive" = 0 ] && break
+        sleep 0.1
+    done
+    rm -rf "$work" 2>/dev/null || { sleep 0.5; rm -rf "$work"; }
+}
 trap cleanup EXIT
 
 # A free loopback port below the ephemeral range, which outgoing connections draw from.

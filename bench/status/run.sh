@@ -29,14 +29,15 @@ broker "$bport" "$work/broker"
 agent() { # name port|off
     local listen=$2; [ "$2" = off ] || listen=127.0.0.1:$2
     "$BIN" run --device-id "bench-status-$1" --data-dir "$work/$1" --sysfs-root "$sys" --broker "mqtt://127.0.0.1:$bport" \
-        --interval 1 --health-interval 0 --status-listen "$listen" --log-level warning > "$work/$1.log" 2>&1 & pids+=($!)
+        --interval 1 --health-interval 0 --status-listen "$listen" --log-level warning > "$work/$1.log" 2>&1 &
     echo $!
 }
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 port=$(free_port)
-on=$(agent on "$port")
-off=$(agent off off)
+# (Called in $(…), a subshell: the pids are added to the list here, for the cleanup to stop them.)
+on=$(agent on "$port"); pids+=("$on")
+off=$(agent off off); pids+=("$off")
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 # Two minutes of history: 120 points per sensor, the ring full.
 echo "filling two minutes of history..." >&2
@@ -66,5 +67,5 @@ printf '%-28s %10s %10s %10s %8s\n' "/ (static, same bytes)" "$spage_m" "$spage_
 printf '%-28s %10s %10s %10s %8s\n' "/metrics (agent)" "$met_m" "$met_p" "$met_n" "$(echo "$met_m / $smet_m" | bc -l | xargs printf '%.1f')"
 printf '%-28s %10s %10s %10s %8s\n' "/metrics (static, same)" "$smet_m" "$smet_p" "$smet_n" "1.0"
 echo "RSS after the load: status server on $(rss "$on") KiB, off $(rss "$off") KiB"
-summary status "GET / latency, median ms (lower is better)" "$page_m" "static server, same bytes" "$spage_m" "$(echo "$page_m / $spage_m" | bc -l | xargs printf '%.1f')" ""
-summary status "GET /metrics latency, median ms (lower is better)" "$met_m" "static server, same bytes" "$smet_m" "$(echo "$met_m / $smet_m" | bc -l | xargs printf '%.1f')" ""
+summary status "GET / latency, median (lower is better)" "$page_m ms" "static server, same bytes" "$spage_m ms" "$(echo "$page_m / $spage_m" | bc -l | xargs printf '%.1f')" ""
+summary status "GET /metrics latency, median (lower is better)" "$met_m ms" "static server, same bytes" "$smet_m ms" "$(echo "$met_m / $smet_m" | bc -l | xargs printf '%.1f')" ""
