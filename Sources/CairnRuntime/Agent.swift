@@ -151,7 +151,7 @@ public final class Agent {
         loop.deadline { [self] in uplink.nextDeadline(now: Clock.monotonicMilliseconds()) }
         loop.afterEachTurn { [self] now in uplink.tick(now: now) }
         loop.deadline { [self] in sensors.nextDeadline(nowMonotonic: Clock.monotonicMilliseconds()) }
-        loop.afterEachTurn { [self] now in pollSensors(now) }
+        loop.afterEachTurn { [self] _ in pollSensors() }
         // Readings held for queue_commit_interval are committed when it ends, even if no more arrive.
         loop.deadline { [self] in pending.isEmpty ? Int64.max : lastCommit + commitInterval }
         registerTimers()
@@ -201,9 +201,16 @@ public final class Agent {
 
     /// Inputs that are due are read, run through their pipelines and rules;
     /// readings and alarm events go to the queue. Cheap when nothing is due.
-    func pollSensors(_ nowMonotonic: Int64) {
+    ///
+    /// The schedule's time and the readings' wall time are read here, together, not taken
+    /// from the loop: its time for the turn was read before the turn's timers and the uplink
+    /// ran, and an input read after a stall since then (a slow write, the process descheduled
+    /// on a busy machine) was scheduled from a time already past, so the next turn read it
+    /// again at once, in the same millisecond: one poll's readings stored twice.
+    func pollSensors() {
         observeClock()
-        let output = sensors.poll(nowWall: Clock.wallMilliseconds(), nowMonotonic: nowMonotonic)
+        let nowWall = Clock.wallMilliseconds(), nowMonotonic = Clock.monotonicMilliseconds()
+        let output = sensors.poll(nowWall: nowWall, nowMonotonic: nowMonotonic)
         guard !output.readings.isEmpty || !output.events.isEmpty || !output.failures.isEmpty else {
             if !pending.isEmpty && nowMonotonic - lastCommit >= commitInterval { commitPending() }
             return
