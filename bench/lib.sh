@@ -40,6 +40,13 @@ while True:
     finally:
         s.close()'; }
 now() { date +%s.%N; }
+wait_drained() { # queue.db -> returns once no telemetry is left in it
+    # One row probed, not counted: a count(*) every 0.1 s would read the whole file
+    # and take the CPU the agent being measured needs.
+    while [ "$(sqlite3 "$1" 'SELECT count(*) FROM (SELECT 1 FROM records WHERE stream = 2 LIMIT 1)' 2>/dev/null || echo 1)" != 0 ]; do
+        sleep 0.1
+    done
+}
 broker() { # port dir [extra config]
     mkdir -p "$2"
     printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nuser root\n%s\n' "$1" "${3:-}" > "$2/m.conf"

@@ -142,6 +142,10 @@ public enum OptionTable {
         AgentOption(key: "compress", placeholder: "BOOL", help: "deflate telemetry payloads when smaller", default: .value("true")) { c, v throws(ConfigError) in
             c.uplink.compress = try v.boolean()
         },
+        AgentOption(key: "compress_level", placeholder: "LEVEL", help: "zlib level for compress, 1 (fastest) to 9 (smallest)",
+                    default: .value("1")) { c, v throws(ConfigError) in
+            c.uplink.compressLevel = Int32(try v.integer(in: 1...9))
+        },
         AgentOption(key: "max_message_bytes", placeholder: "BYTES", help: "largest telemetry payload; batches are cut to fit",
                     default: .value("262144")) { c, v throws(ConfigError) in
             c.uplink.maxMessageBytes = try v.integer(in: 1024...268_435_455)

@@ -25,7 +25,7 @@ public struct JSONWriter {
 
     public mutating func string(_ value: String) { separate(); appendQuoted(value) }
     public mutating func number(_ value: Double) { separate(); bytes.append(contentsOf: Numbers.format(value).utf8) }
-    public mutating func integer(_ value: Int64) { separate(); bytes.append(contentsOf: String(value).utf8) }
+    public mutating func integer(_ value: Int64) { separate(); JSONWriter.appendDecimal(value, to: &bytes) }
     public mutating func bool(_ value: Bool) { separate(); bytes.append(contentsOf: (value ? "true" : "false").utf8) }
     public mutating func null() { separate(); bytes.append(contentsOf: "null".utf8) }
 
@@ -56,6 +56,22 @@ public struct JSONWriter {
         var writer = JSONWriter()
         writer.value(value)
         return writer.text
+    }
+
+    /// `value` in decimal digits, written straight into `bytes` (no String on the way).
+    public static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var rest = value.magnitude
+        var digits = 1
+        while rest >= 10 { rest /= 10; digits += 1 }
+        rest = value.magnitude
+        var slot = bytes.count + digits
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+        repeat {
+            slot -= 1
+            bytes[slot] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        } while rest > 0
     }
 
     private mutating func separate() {

@@ -16,8 +16,7 @@ extension DurableQueue {
     /// waits: one index step, cheap at any depth.
     public func oldestTime(stream: QueueStream) throws(QueueError) -> Int64? {
         do {
-            let select = try database.prepare("SELECT time_ms FROM records WHERE stream = ? ORDER BY seq LIMIT 1")
-            select.bind(1, stream.rawValue)
+            let select = try database.prepare("SELECT time_ms FROM records WHERE \(stream.sql) ORDER BY seq LIMIT 1")
             return try select.step() ? select.int64(0) : nil
         } catch {
             throw QueueError("oldest record", error)
@@ -49,7 +48,7 @@ extension DurableQueue {
             // (the file stays above the budget meanwhile, below SQLite's hard ceiling) rather
             // than evict a later stream, whose events include the loss reports themselves.
             if toFree > 0 && !unacknowledged.isEmpty {
-                let spared = try database.scalar("SELECT count(*) FROM (SELECT 1 FROM records WHERE stream = \(stream.rawValue) LIMIT 1)")
+                let spared = try database.scalar("SELECT count(*) FROM (SELECT 1 FROM records WHERE \(stream.sql) LIMIT 1)")
                 if spared > 0 { return }
             }
         }
@@ -57,7 +56,7 @@ extension DurableQueue {
 
     private func deleteOldest(_ stream: QueueStream, count: Int64, reason: LossReason) throws(SQLiteError) -> Int64 {
         let removed = try deleteSelected(
-            "SELECT seq FROM records WHERE stream = \(stream.rawValue) ORDER BY seq LIMIT \(count + Int64(unacknowledged.count))",
+            "SELECT seq FROM records WHERE \(stream.sql) ORDER BY seq LIMIT \(count + Int64(unacknowledged.count))",
             limit: count)
         try record(removed, stream, reason)
         return removed
@@ -66,7 +65,7 @@ extension DurableQueue {
     /// Deletes every other record among the oldest 2×count telemetry records.
     private func thinOldestTelemetry(_ count: Int64) throws(SQLiteError) -> Int64 {
         let removed = try deleteSelected("""
-            SELECT seq FROM (SELECT seq FROM records WHERE stream = \(QueueStream.telemetry.rawValue) ORDER BY seq LIMIT \(count * 2))
+            SELECT seq FROM (SELECT seq FROM records WHERE \(QueueStream.telemetry.sql) ORDER BY seq LIMIT \(count * 2))
             WHERE seq % 2 = 0
             """)
         try record(removed, .telemetry, .downsampled)
@@ -101,7 +100,7 @@ extension DurableQueue {
                     let age = options.maxAge[Int(stream.rawValue)]
                     guard age > 0 else { continue }
                     let removed = try deleteSelected(
-                        "SELECT seq FROM records WHERE stream = \(stream.rawValue) AND clock_ok = 1 AND time_ms < \(now - age) ORDER BY seq")
+                        "SELECT seq FROM records WHERE \(stream.sql) AND clock_ok = 1 AND time_ms < \(now - age) ORDER BY seq")
                     try record(removed, stream, .expired)
                     total += removed
                 }

@@ -20,15 +20,13 @@ extension DurableQueue {
     public func stats() throws(QueueError) -> QueueStats {
         do {
             var streams: [QueueStats.Stream] = []
-            let select = try database.prepare(
-                "SELECT count(*), coalesce(sum(length(body)), 0), coalesce(min(time_ms), 0), coalesce(min(seq), 0), coalesce(sum(clock_ok = 0), 0) FROM records WHERE stream = ?")
             for stream in QueueStream.allCases {
-                select.bind(1, stream.rawValue)
+                let select = try database.prepare(
+                    "SELECT count(*), coalesce(sum(length(body)), 0), coalesce(min(time_ms), 0), coalesce(min(seq), 0), coalesce(sum(clock_ok = 0), 0) FROM records WHERE \(stream.sql)")
                 _ = try select.step()
                 streams.append(QueueStats.Stream(stream: stream, records: select.int64(0), bytes: select.int64(1),
                                                  oldestTime: select.int64(2), oldestSequence: select.int64(3),
                                                  unsynced: select.int64(4)))
-                select.reset()
             }
             let fileBytes = try database.scalar("PRAGMA page_count") * database.scalar("PRAGMA page_size")
             return QueueStats(streams: streams, usedBytes: try usedBytesRaw(), fileBytes: fileBytes,
@@ -45,7 +43,7 @@ extension DurableQueue {
         do {
             try counting { () throws(SQLiteError) in
                 for s in QueueStream.allCases where stream == nil || stream == s {
-                    try database.execute("DELETE FROM records WHERE stream = \(s.rawValue)")
+                    try database.execute("DELETE FROM records WHERE \(s.sql)")
                     let removed = Int64(database.changes)
                     try record(removed, s, .purged)
                     total += removed

@@ -30,7 +30,7 @@ public final class DurableQueue {
     /// downsampling and expiry leave them alone — a loss is counted only for a record that
     /// cannot arrive (docs/queue.md). Filled by the uplink (`sent(_:)`), emptied as
     /// acknowledgements delete the records or a refusal says they did not arrive.
-    public internal(set) var unacknowledged: Set<Int64> = []
+    public internal(set) var unacknowledged = SequenceSet()
     /// Set when a corrupt or unreadable file was moved aside at open.
     public internal(set) var recovery: QueueRecovery?
 
@@ -139,29 +139,36 @@ public final class DurableQueue {
         try counting(reported: reporting) { () throws(SQLiteError) in
             try makeRoom(incoming: evictHarder ? incoming * 4 + 64 * 1024 : incoming)
             var sequence = nextSequence
-            let insert = statements.insert
             var lastBoot: (id: String, number: Int64)?
-            for record in records {
-                // Records of one append nearly always share a boot: skip the hashing.
-                let boot: Int64
-                if let last = lastBoot, last.id == record.stamp.bootID {
-                    boot = last.number
-                } else if let bootID = record.stamp.bootID {
-                    boot = try bootNumber(bootID)
-                    lastBoot = (bootID, boot)
-                } else {
-                    // A device's own time: on no boot, so no clock correction touches it.
-                    boot = QueueStatements.noClock
+            var index = 0
+            while index < records.count {
+                let many = records.count - index >= QueueStatements.insertChunk
+                let insert = many ? statements.insertMany : statements.insert
+                for slot in 0..<(many ? QueueStatements.insertChunk : 1) {
+                    let record = records[index + slot]
+                    // Records of one append nearly always share a boot: skip the hashing.
+                    let boot: Int64
+                    if let last = lastBoot, last.id == record.stamp.bootID {
+                        boot = last.number
+                    } else if let bootID = record.stamp.bootID {
+                        boot = try bootNumber(bootID)
+                        lastBoot = (bootID, boot)
+                    } else {
+                        // A device's own time: on no boot, so no clock correction touches it.
+                        boot = QueueStatements.noClock
+                    }
+                    let base = Int32(slot) * QueueStatements.insertColumns
+                    insert.bind(base + 1, sequence)
+                    insert.bind(base + 2, record.stream.rawValue)
+                    insert.bind(base + 3, record.stamp.wall)
+                    insert.bind(base + 4, record.fragment)
+                    insert.bind(base + 5, record.stamp.monotonic)
+                    insert.bind(base + 6, boot)
+                    insert.bind(base + 7, Int64(record.stamp.trusted ? 1 : 0))
+                    sequence += 1
                 }
-                insert.bind(1, sequence)
-                insert.bind(2, record.stream.rawValue)
-                insert.bind(3, record.stamp.wall)
-                insert.bind(4, record.fragment)
-                insert.bind(5, record.stamp.monotonic)
-                insert.bind(6, boot)
-                insert.bind(7, Int64(record.stamp.trusted ? 1 : 0))
                 try insert.run()
-                sequence += 1
+                index += many ? QueueStatements.insertChunk : 1
             }
             try saveLosses(unsavedLosses)
             if let reporting { try saveReported(reporting) }
@@ -186,34 +193,62 @@ public final class DurableQueue {
         return number
     }
 
+    /// The boot id a boot number stands for ("" for none).
+    func bootID(_ number: Int64) throws(SQLiteError) -> String {
+        let find = try database.prepare("SELECT boot_id FROM boots WHERE id = ?")
+        find.bind(1, number)
+        return try find.step() ? find.text(0) : ""
+    }
+
     /// Up to `limit` records of a stream with after < seq < below, oldest first.
     /// Records of `holdBoot` taken while the clock was untrusted are held back
     /// (their time may still be corrected); pass nil to release them.
     public func records(stream: QueueStream, after: Int64, below: Int64 = Int64.max, limit: Int,
                         holdBoot: String? = nil) throws(QueueError) -> [QueuedRecord] {
-        let select = statements.select
-        select.bind(1, stream.rawValue)
+        var result: [QueuedRecord] = []
+        result.reserveCapacity(limit)
+        let whole = try read(stream: stream, after: after, below: below, limit: limit, holdBoot: holdBoot) { row in
+            result.append(QueuedRecord(sequence: row.sequence, stream: stream, time: row.time, monotonic: row.monotonic,
+                                       bootID: row.bootID, trusted: row.trusted,
+                                       fragment: String(decoding: row.fragment, as: UTF8.self)))
+            return true
+        }
+        return whole ? result : []
+    }
+
+    /// The same rows as `records`, each handed to `body` where SQLite holds it (no copy):
+    /// the sender writes a message straight from them. `body` returns false to stop early.
+    /// Returns false when a corrupt page was met and the file moved aside: rows already
+    /// handed over belong to that file and are not to be sent.
+    @discardableResult
+    public func read(stream: QueueStream, after: Int64, below: Int64 = Int64.max, limit: Int, holdBoot: String? = nil,
+                     _ body: (QueuedRow) -> Bool) throws(QueueError) -> Bool {
+        let select = statements.select[Int(stream.rawValue)]
         select.bind(2, after)
         select.bind(3, below)
         select.bind(4, holdBoot.flatMap { boots[$0] } ?? QueueStatements.noBoot)
         select.bind(5, Int64(limit))
         defer { select.reset() }
-        var result: [QueuedRecord] = []
+        // Rows of one read nearly always share a boot: its id is looked up once.
+        var boot: (number: Int64, id: String) = (QueueStatements.noClock, "")
         do {
             while try select.step() {
-                result.append(QueuedRecord(
-                    sequence: select.int64(0), stream: stream, time: select.int64(1),
-                    monotonic: select.int64(2), bootID: select.text(3), trusted: select.int64(4) != 0,
-                    fragment: select.text(5)))
+                let number = select.int64(3)
+                if number != boot.number { boot = (number, try bootID(number)) }
+                let more = select.bytes(5) { fragment in
+                    body(QueuedRow(sequence: select.int64(0), time: select.int64(1), monotonic: select.int64(2),
+                                   bootID: boot.id, trusted: select.int64(4) != 0, fragment: fragment))
+                }
+                if !more { break }
             }
         } catch {
             // A corrupt page met while sending: the same as at open or on an append (the
             // file is moved aside, a fresh one started); nothing of the old file is left to send.
             guard error.isCorruption else { throw QueueError("read", error) }
             try recoverFromCorruption(error)
-            return []
+            return false
         }
-        return result
+        return true
     }
 
     /// Deletes acknowledged records in one transaction. Sequence numbers are
@@ -264,7 +299,7 @@ public final class DurableQueue {
     public func count(stream: QueueStream? = nil) throws(QueueError) -> Int64 {
         do {
             if let stream {
-                return try database.scalar("SELECT count(*) FROM records WHERE stream = \(stream.rawValue)")
+                return try database.scalar("SELECT count(*) FROM records WHERE \(stream.sql)")
             }
             return try database.scalar("SELECT count(*) FROM records")
         } catch {

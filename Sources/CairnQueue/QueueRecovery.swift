@@ -43,6 +43,8 @@ public struct QueueRecovery: Equatable {
         try configure(database, options)
         let check = try database.prepare("PRAGMA quick_check(1)")
         let verdict = try check.step() ? check.text(0) : ""
+        // Done with: a statement left running would lock the schema a migration changes.
+        check.reset()
         guard verdict == "ok" else {
             throw SQLiteError(code: SQLiteError.corrupt, message: "quick_check: \(verdict)")
         }

@@ -4,7 +4,7 @@ import CairnCore
 /// migrates from the version before it, in one transaction, so a file from
 /// any earlier release opens; tests build every earlier version and migrate it.
 enum QueueSchema {
-    static let current: Int64 = 3
+    static let current: Int64 = 4
 
     /// Version 1 (first release): records(seq, stream, time_ms, body) where body
     /// was the complete reading JSON including "seq" and "time".
@@ -47,6 +47,16 @@ enum QueueSchema {
         PRAGMA user_version = 3;
         """
 
+    /// Version 4: the (stream, seq) index covers events and metadata only. Telemetry,
+    /// nearly every row, is read, evicted and deleted in `seq` order along the table's
+    /// own key, so each telemetry insert and delete no longer writes an index entry.
+    /// Queries that want the index carry its condition word for word (`QueueStream.sql`).
+    static let version4 = """
+        DROP INDEX records_stream;
+        CREATE INDEX records_events_metadata ON records(stream, seq) WHERE stream < 2;
+        PRAGMA user_version = 4;
+        """
+
     /// A file written by a newer Cairn (its version above `current`) is refused before
     /// anything writes to it, so that it can be moved aside byte for byte and handed back
     /// to that version later.
@@ -67,6 +77,7 @@ enum QueueSchema {
                     try database.execute(version1)
                     try database.execute(version2)
                     try database.execute(version3)
+                    try database.execute(version4)
                 }
                 return
             }
@@ -81,6 +92,10 @@ enum QueueSchema {
         if version == 2 {
             try database.transaction { () throws(SQLiteError) in try database.execute(version3) }
             version = 3
+        }
+        if version == 3 {
+            try database.transaction { () throws(SQLiteError) in try database.execute(version4) }
+            version = 4
         }
         guard version == current else {
             throw SQLiteError(code: SQLiteError.newerSchema, message: "queue schema \(version) is newer than this agent's (\(current))")

@@ -15,6 +15,13 @@ public enum QueueStream: Int64, CaseIterable {
         }
     }
 
+    /// The SQL condition selecting this stream's rows. Events and metadata carry the
+    /// partial index's own condition (`stream < 2`, QueueSchema.version4) word for word,
+    /// which is how SQLite knows the index holds them; telemetry goes by `seq`.
+    var sql: String {
+        self == .telemetry ? "stream = \(rawValue)" : "stream = \(rawValue) AND stream < 2"
+    }
+
     public init?(name: String) {
         for stream in QueueStream.allCases where stream.name == name {
             self = stream
@@ -55,6 +62,26 @@ public struct PendingRecord {
 }
 
 /// A record as stored: its device-wide sequence number, stream, stamp and body fragment.
+/// A queued record as SQLite holds it while it is read (`DurableQueue.read`): the
+/// fragment's bytes are valid only inside the callback that receives the row.
+public struct QueuedRow {
+    public let sequence: Int64
+    public let time: Int64
+    public let monotonic: Int64
+    public let bootID: String
+    public let trusted: Bool
+    public let fragment: UnsafeBufferPointer<UInt8>
+
+    public init(sequence: Int64, time: Int64, monotonic: Int64, bootID: String, trusted: Bool, fragment: UnsafeBufferPointer<UInt8>) {
+        self.sequence = sequence
+        self.time = time
+        self.monotonic = monotonic
+        self.bootID = bootID
+        self.trusted = trusted
+        self.fragment = fragment
+    }
+}
+
 public struct QueuedRecord: Equatable {
     public let sequence: Int64
     public let stream: QueueStream

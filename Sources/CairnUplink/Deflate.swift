@@ -1,20 +1,53 @@
 import CZlib
 
-/// zlib's compress2 (RFC 1950 zlib stream, the "deflate" content coding):
-/// the one place the uplink touches zlib. Python reads it with zlib.decompress.
-public enum Deflate {
+/// One zlib deflate stream (RFC 1950 zlib format, the "deflate" content coding),
+/// reset for each payload: its state (about 256 KiB) is allocated once, not per
+/// message. The one place the uplink compresses; Python reads it with zlib.decompress.
+public final class Deflater {
+    public let level: Int32
+    private let stream: UnsafeMutablePointer<z_stream>
+    private let ready: Bool
+
+    /// `level`: zlib's 1 (fastest) to 9 (smallest).
+    public init(level: Int32) {
+        self.level = level
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        ready = cairn_deflate_init(stream, level) == Z_OK
+    }
+
+    deinit {
+        if ready { deflateEnd(stream) }
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+    }
+
     /// The compressed bytes, or nil when zlib fails (never expected for in-memory buffers).
-    public static func compress(_ input: [UInt8], level: Int32 = 6) -> [UInt8]? {
-        var capacity = compressBound(uLong(input.count))
-        var output = [UInt8](repeating: 0, count: Int(capacity))
+    public func compress(_ input: [UInt8]) -> [UInt8]? {
+        guard ready, deflateReset(stream) == Z_OK else { return nil }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(stream, uLong(input.count))))
         let code = output.withUnsafeMutableBufferPointer { out in
             input.withUnsafeBufferPointer { inp in
-                compress2(out.baseAddress, &capacity, inp.baseAddress, uLong(inp.count), level)
+                stream.pointee.next_in = UnsafeMutablePointer(mutating: inp.baseAddress)
+                stream.pointee.avail_in = uInt(inp.count)
+                stream.pointee.next_out = out.baseAddress
+                stream.pointee.avail_out = uInt(out.count)
+                return deflate(stream, Z_FINISH)
             }
         }
-        guard code == Z_OK else { return nil }
-        output.removeLast(output.count - Int(capacity))
+        let left = Int(stream.pointee.avail_out)
+        stream.pointee.next_in = nil
+        stream.pointee.next_out = nil
+        guard code == Z_STREAM_END else { return nil }
+        output.removeLast(left)
         return output
+    }
+}
+
+public enum Deflate {
+    /// One payload compressed with a stream of its own (tests and tools; the uplink keeps one).
+    public static func compress(_ input: [UInt8], level: Int32 = 1) -> [UInt8]? {
+        Deflater(level: level).compress(input)
     }
 
     /// Inflates a zlib stream of at most `limit` bytes (tests and tools).

@@ -5,18 +5,82 @@ import CairnQueue
 /// Stored fragments are wrapped in their envelope (seq, time) by
 /// concatenation, never parsed. Shape documented in docs/protocol.md.
 public enum TelemetryBatch {
-    public static func encode(device: String, records: [QueuedRecord], backfill: Bool = false) -> [UInt8] {
-        var writer = JSONWriter(reservingCapacity: 64 + records.count * 110)
-        writer.beginObject()
-        writer.key("device"); writer.string(device)
-        if backfill { writer.key("backfill"); writer.bool(true) }
-        writer.key("readings")
-        writer.beginArray()
-        for record in records { envelope(record, into: &writer) }
-        writer.endArray()
-        writer.endObject()
-        return writer.bytes
+    /// A message written reading by reading, straight from the queue's rows,
+    /// holding as many as fit `maxBytes` (the first always goes in).
+    public struct Builder {
+        public private(set) var bytes: [UInt8]
+        public private(set) var sequences: [Int64] = []
+        let maxBytes: Int
+
+        public init(device: String, backfill: Bool = false, maxBytes: Int = Int.max, capacity: Int = 16 * 1024) {
+            var head = JSONWriter(reservingCapacity: 64)
+            head.beginObject()
+            head.key("device"); head.string(device)
+            if backfill { head.key("backfill"); head.bool(true) }
+            head.key("readings")
+            bytes = head.bytes
+            bytes.reserveCapacity(min(capacity, maxBytes))
+            bytes.append(UInt8(ascii: "["))
+            self.maxBytes = maxBytes
+        }
+
+        /// Adds a reading unless the message would then pass `maxBytes`; returns whether it did.
+        public mutating func add(_ row: QueuedRow) -> Bool {
+            let mark = bytes.count
+            if !sequences.isEmpty { bytes.append(UInt8(ascii: ",")) }
+            if row.trusted {
+                bytes.append(contentsOf: TelemetryBatch.seqKey)
+                JSONWriter.appendDecimal(row.sequence, to: &bytes)
+                bytes.append(contentsOf: TelemetryBatch.timeKey)
+                JSONWriter.appendDecimal(row.time, to: &bytes)
+                bytes.append(UInt8(ascii: ","))
+                bytes.append(contentsOf: row.fragment)
+                bytes.append(UInt8(ascii: "}"))
+            } else {
+                var writer = JSONWriter(reservingCapacity: 160 + row.fragment.count)
+                envelope(QueuedRecord(sequence: row.sequence, stream: .telemetry, time: row.time, monotonic: row.monotonic,
+                                      bootID: row.bootID, trusted: false, fragment: String(decoding: row.fragment, as: UTF8.self)),
+                         into: &writer)
+                bytes.append(contentsOf: writer.bytes)
+            }
+            // `]}` still to come.
+            if !sequences.isEmpty && bytes.count + 2 > maxBytes {
+                bytes.removeLast(bytes.count - mark)
+                return false
+            }
+            sequences.append(row.sequence)
+            return true
+        }
+
+        public mutating func add(_ record: QueuedRecord) -> Bool {
+            var fragment = record.fragment
+            return fragment.withUTF8 { bytes in
+                add(QueuedRow(sequence: record.sequence, time: record.time, monotonic: record.monotonic,
+                              bootID: record.bootID, trusted: record.trusted, fragment: bytes))
+            }
+        }
+
+        /// The finished payload.
+        public func finish() -> [UInt8] {
+            var payload = bytes
+            payload.append(UInt8(ascii: "]"))
+            payload.append(UInt8(ascii: "}"))
+            return payload
+        }
     }
+
+    public static func encode(device: String, records: ArraySlice<QueuedRecord>, backfill: Bool = false) -> [UInt8] {
+        var batch = Builder(device: device, backfill: backfill)
+        for record in records { _ = batch.add(record) }
+        return batch.finish()
+    }
+
+    public static func encode(device: String, records: [QueuedRecord], backfill: Bool = false) -> [UInt8] {
+        encode(device: device, records: records[...], backfill: backfill)
+    }
+
+    static let seqKey: [UInt8] = Array(#"{"seq":"#.utf8)
+    static let timeKey: [UInt8] = Array(#","time":"#.utf8)
 
     /// `{"seq":…,"time":…,<fragment>}`; a record whose clock was never trusted
     /// says so and carries its boot and uptime instead of an implausible time.

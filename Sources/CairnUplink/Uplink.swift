@@ -49,6 +49,15 @@ public final class Uplink {
     private var inflight: [Int32: Sent] = [:]
     /// Sequences whose PUBACK arrived, not yet deleted (see flushAcknowledged).
     private var acknowledged: [Int64] = []
+    /// Messages in `acknowledged`, and when the first of them came (monotonic ms).
+    private var acknowledgedMessages = 0
+    private var acknowledgedSince: Int64 = 0
+    /// Deletes wait for this many acknowledged messages, or this long, or an empty window:
+    /// one transaction then deletes what many PUBACKs freed, and each page is written once.
+    static let deleteAfterMessages = 16
+    static let deleteAfterMilliseconds: Int64 = 200
+    /// The zlib stream telemetry is compressed with (`compress`), kept between messages.
+    private var deflater: Deflater?
     /// A prepared message waiting for the bandwidth cap.
     private var parked: Outgoing?
     private var bucket: TokenBucket
@@ -125,6 +134,7 @@ public final class Uplink {
     /// Earliest monotonic time at which `tick` has work to do.
     public func nextDeadline(now: Int64) -> Int64 {
         var wake = link.nextDeadline(now: now)
+        if !acknowledged.isEmpty { wake = min(wake, acknowledgedSince + Uplink.deleteAfterMilliseconds) }
         // Early wake-ups only for a message that is waiting for its time and has room to go.
         if link.isOnline && inflight.count < settings.window {
             if pacer.perSecond > 0, !cursors.backlogDone, pacer.nextAllowed > now { wake = min(wake, pacer.nextAllowed) }
@@ -180,6 +190,8 @@ public final class Uplink {
     }
 
     private func becomeOnline(now: Int64) {
+        // Deleted before the cursors go back to the oldest record, or they would be sent again.
+        flushAcknowledged()
         transitions.append(.connected(downMilliseconds: now - offlineSince, failedAttempts: failuresWhileOffline))
         failuresWhileOffline = 0
         counters.connected.add()
@@ -208,7 +220,9 @@ public final class Uplink {
     private func acknowledge(_ messageID: Int32) {
         guard let sent = inflight.removeValue(forKey: messageID) else { return }
         counters.roundTrip.observe(Double(Clock.monotonicMicroseconds() - sent.at) / 1_000_000)
+        if acknowledged.isEmpty { acknowledgedSince = Clock.monotonicMilliseconds() }
         acknowledged.append(contentsOf: sent.sequences)
+        acknowledgedMessages += 1
     }
 
     /// Deletes the records acknowledged since the last flush, in one transaction.
@@ -216,6 +230,7 @@ public final class Uplink {
         guard !acknowledged.isEmpty else { return }
         let sequences = acknowledged
         acknowledged.removeAll()
+        acknowledgedMessages = 0
         do {
             try queue.acknowledge(sequences)
             counters.acknowledged.add(Int64(sequences.count))
@@ -264,22 +279,17 @@ public final class Uplink {
                                 properties: PublishProperties(contentType: "application/json"))
             }
             cursors.metadataEmptyAt = upcoming
-            let live = cursors.liveEmptyAt == upcoming ? [] : try queue.records(
-                stream: .telemetry, after: max(cursors.live, cursors.liveFrom - 1), limit: settings.batchSize, holdBoot: holdBoot)
-            if !live.isEmpty {
-                let message = telemetry(live, backfill: false)
+            if cursors.liveEmptyAt != upcoming,
+               let message = try telemetry(after: max(cursors.live, cursors.liveFrom - 1), below: Int64.max, backfill: false) {
                 cursors.live = message.sequences.last ?? cursors.live
                 return message
             }
             cursors.liveEmptyAt = upcoming
             guard pacer.allows(now: now) else { return nil }
-            let backlog = try queue.records(stream: .telemetry, after: cursors.backlog, below: cursors.liveFrom,
-                                            limit: settings.batchSize, holdBoot: holdBoot)
-            guard !backlog.isEmpty else {
+            guard let message = try telemetry(after: cursors.backlog, below: cursors.liveFrom, backfill: true) else {
                 cursors.backlogDone = true
                 return nil
             }
-            let message = telemetry(backlog, backfill: true)
             cursors.backlog = message.sequences.last ?? cursors.backlog
             pacer.spend(now: now)
             return message
@@ -290,17 +300,19 @@ public final class Uplink {
         }
     }
 
-    /// A telemetry message of as many of `records` as fit `maxMessageBytes`, deflated when smaller.
-    private func telemetry(_ records: [QueuedRecord], backfill: Bool) -> Outgoing {
-        var count = records.count
-        var json = TelemetryBatch.encode(device: settings.clientID, records: records, backfill: backfill)
-        while json.count > settings.maxMessageBytes && count > 1 {
-            count = max(1, count * settings.maxMessageBytes / json.count)
-            json = TelemetryBatch.encode(device: settings.clientID, records: Array(records.prefix(count)), backfill: backfill)
+    /// A telemetry message of the next readings with after < seq < below, as many as
+    /// `batch_size` and `max_message_bytes` allow, written from the queue's rows as they
+    /// are read; deflated when smaller. Nil when there are none.
+    private func telemetry(after: Int64, below: Int64, backfill: Bool) throws(QueueError) -> Outgoing? {
+        var batch = TelemetryBatch.Builder(device: settings.clientID, backfill: backfill, maxBytes: settings.maxMessageBytes)
+        let whole = try queue.read(stream: .telemetry, after: after, below: below, limit: settings.batchSize, holdBoot: holdBoot) {
+            batch.add($0)
         }
-        let sequences = records.prefix(count).map { $0.sequence }
+        guard whole, !batch.sequences.isEmpty else { return nil }
+        let sequences = batch.sequences
+        let json = batch.finish()
         counters.jsonBytes.add(Int64(json.count))
-        if settings.compress, let deflated = Deflate.compress(json), deflated.count < json.count {
+        if settings.compress, let deflated = deflate(json), deflated.count < json.count {
             counters.sentBytes.add(Int64(deflated.count))
             return Outgoing(topic: settings.telemetryTopic, payload: deflated, sequences: sequences,
                             properties: PublishProperties(contentType: "application/json",
@@ -309,6 +321,12 @@ public final class Uplink {
         counters.sentBytes.add(Int64(json.count))
         return Outgoing(topic: settings.telemetryTopic, payload: json, sequences: sequences,
                         properties: PublishProperties(contentType: "application/json"))
+    }
+
+    /// One stream kept for every message, made anew when the level changes.
+    private func deflate(_ json: [UInt8]) -> [UInt8]? {
+        if deflater?.level != settings.compressLevel { deflater = Deflater(level: settings.compressLevel) }
+        return deflater?.compress(json)
     }
 
     private struct Outgoing {

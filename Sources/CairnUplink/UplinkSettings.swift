@@ -26,6 +26,8 @@ public struct UplinkSettings: Equatable {
     public var version: MQTTVersion?
     /// Deflate telemetry payloads when that makes them smaller.
     public var compress = false
+    /// zlib level, 1 (fastest) to 9 (smallest).
+    public var compressLevel: Int32 = 1
     /// Largest telemetry payload; batches are cut to fit.
     public var maxMessageBytes = 0
     /// Bandwidth cap in payload bytes per second (0: none).

@@ -61,6 +61,20 @@ import Testing
         #expect(parsed["empty"] == .object([]))
     }
 
+    @Test func integersAreWrittenAsSwiftPrintsThem() {
+        var values: [Int64] = [0, 1, 9, 10, 99, 100, -1, -9, -10, 1_800_000_000_000, Int64.max, Int64.min, Int64.min + 1]
+        var state: UInt64 = 7
+        for _ in 0..<500 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            values.append(Int64(bitPattern: state) >> (state % 64))
+        }
+        for value in values {
+            var writer = JSONWriter()
+            writer.integer(value)
+            #expect(writer.text == String(value))
+        }
+    }
+
     @Test func numbersFormatShortestAndRejectNonFinite() {
         #expect(Numbers.format(42) == "42")
         #expect(Numbers.format(0.1) == "0.1")

@@ -53,6 +53,47 @@ import CairnTestSupport
         #expect(try DurableQueue(options: inspect, recover: false).stats().budgetBytes == Int64(1024 * 1024))
     }
 
+    /// Version 3 had one (stream, seq) index over every row; version 4 keeps it for events
+    /// and metadata only. The records, their order and the sequence carry over.
+    @Test func version3FilesMigrateToThePartialIndex() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let database = try SQLiteDatabase(path: dir.file("q.db"))
+            try database.execute(QueueSchema.version1)
+            try database.execute(QueueSchema.version2)
+            try database.execute(QueueSchema.version3)
+            try database.execute("""
+                INSERT INTO records(seq, stream, time_ms, body) VALUES (1, 0, 1800000000000, '"type":"e"'),
+                (2, 2, 1800000000001, '"sensor":"a","value":1,"unit":""'), (3, 1, 1800000000002, '"m":1'),
+                (4, 2, 1800000000003, '"sensor":"b","value":2,"unit":""');
+                """)
+        }
+        let queue = try DurableQueue(path: dir.file("q.db"))
+        #expect(queue.recovery == nil)
+        #expect(try queue.all(.telemetry).map(\.sequence) == [2, 4])
+        #expect(try queue.all(.events).map(\.sequence) == [1])
+        #expect(try queue.all(.metadata).map(\.sequence) == [3])
+        #expect(try queue.append(telemetry(1)) == 5...5)
+        let database = try SQLiteDatabase(path: dir.file("q.db"))
+        #expect(try database.scalar("PRAGMA user_version") == 4)
+        #expect(try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'records_stream'") == 0)
+    }
+
+    /// Events and metadata are found through the partial index, telemetry along the
+    /// table's key: no read of the agent scans the table for a rare stream.
+    @Test func eachStreamIsReadThroughAnIndexNotAScan() throws {
+        let dir = TemporaryDirectory()
+        _ = try DurableQueue(path: dir.file("q.db"))
+        let database = try SQLiteDatabase(path: dir.file("q.db"))
+        for stream in QueueStream.allCases {
+            let plan = try database.prepare("EXPLAIN QUERY PLAN " + QueueStatements.selectSQL(stream))
+            var details: [String] = []
+            while try plan.step() { details.append(plan.text(3)) }
+            let expected = stream == .telemetry ? "USING INTEGER PRIMARY KEY" : "USING INDEX records_events_metadata"
+            #expect(details.contains { $0.hasPrefix("SEARCH records \(expected)") }, "\(stream.name): \(details)")
+        }
+    }
+
     @Test func aNewFileIsCreatedAtTheCurrentVersion() throws {
         let dir = TemporaryDirectory()
         _ = try DurableQueue(path: dir.file("q.db"))

@@ -50,6 +50,33 @@ import CairnQueue
         #expect(readings[0]["clock"] == nil)
     }
 
+    /// The concatenating encoder writes, byte for byte, what the JSON writer's envelope
+    /// writes, trusted and unsynced records mixed, backfill or not.
+    @Test func concatenatedBatchIsByteForByteTheWritersEnvelope() {
+        var records: [QueuedRecord] = []
+        for n in 0..<6 {
+            let time: Int64 = n == 4 ? 5_000 : 1_800_000_000_000 + Int64(n)
+            let label: String? = n == 2 ? "Ü \"x\"" : nil
+            let reading = Reading(sensor: "s/\(n)", label: label, value: -Double(n) / 8, unit: "C", time: 0)
+            records.append(QueuedRecord(sequence: Int64(n) * 1_000_003, stream: .telemetry, time: time, monotonic: Int64(n) * 7,
+                                        bootID: "b\"\(n)", trusted: n % 3 != 1, fragment: reading.fragment))
+        }
+        for backfill in [false, true] {
+            for count in [0, 1, records.count] {
+                var writer = JSONWriter()
+                writer.beginObject()
+                writer.key("device"); writer.string("gw\"1")
+                if backfill { writer.key("backfill"); writer.bool(true) }
+                writer.key("readings")
+                writer.beginArray()
+                for record in records.prefix(count) { TelemetryBatch.envelope(record, into: &writer) }
+                writer.endArray()
+                writer.endObject()
+                #expect(TelemetryBatch.encode(device: "gw\"1", records: records.prefix(count), backfill: backfill) == writer.bytes)
+            }
+        }
+    }
+
     @Test func backfillAndUnsyncedRecordsAreMarked() throws {
         let unsynced = QueuedRecord(sequence: 9, stream: .telemetry, time: 5_000, monotonic: 5_000, bootID: "b0",
                                     trusted: false, fragment: #""sensor":"s","value":1,"unit":"C""#)

@@ -45,7 +45,7 @@ run_agent() { # label compress
     /usr/bin/time -f "%M" -o "$work/rss-$1" "$BIN" run --broker "mqtt://127.0.0.1:$port" --device-id bench \
         --data-dir "$data" --sysfs-root "$work/sys" --interval 86400 --health-interval 0 --queue-budget-mb 1024 \
         --compress "$2" --inflight-window 64 --log-level warning > "$work/agent-$1.log" 2>&1 & agent=$!
-    while [ "$(sqlite3 "$data/queue.db" 'SELECT count(*) FROM records WHERE stream = 2' 2>/dev/null || echo 1)" != 0 ]; do sleep 0.1; done
+    wait_drained "$data/queue.db"
     eval "t_$1=$(echo "$(now) - $t0" | bc)"
     pkill -TERM -P "$agent"; wait "$agent" || true   # the agent is /usr/bin/time's child
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); m=d["metrics"]; print(m["cairn_uplink_payload_json_bytes_total"], m["cairn_uplink_payload_sent_bytes_total"])' "$data/status.json" > "$work/bytes-$1"

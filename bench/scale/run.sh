@@ -71,9 +71,7 @@ for b in ${SCALE_BACKLOGS-10000 100000 1000000 10000000}; do
         --data-dir "$data" --sysfs-root "$work/sys-empty" --interval 86400 --health-interval 0 --queue-budget-mb 4096 \
         --compress false --inflight-window 64 --status-listen off --log-level warning > "$work/drain-$b.log" 2>&1 & agent=$!
     pids+=("$agent")
-    while [ "$(sqlite3 "$data/queue.db" 'SELECT count(*) FROM (SELECT 1 FROM records WHERE stream = 2 LIMIT 1)' 2>/dev/null || echo 1)" != 0 ]; do
-        sleep 0.1
-    done
+    wait_drained "$data/queue.db"
     t=$(echo "$(now) - $t0" | bc)
     pkill -TERM -P "$agent"; wait "$agent" || true   # the agent is /usr/bin/time's child
     read -r peak user system < "$work/time-$b"
