@@ -24,6 +24,8 @@ public struct QueueOptions: Equatable {
     public var maxAge: [Int64] = [0, 0, 0]
     /// WAL pages after which SQLite checkpoints (fewer, larger writes on flash).
     public var checkpointPages: Int = 1000
+    /// SQLite's page cache per connection, KiB.
+    static let cacheKiB = 1024
 
     public init(path: String) {
         self.path = path

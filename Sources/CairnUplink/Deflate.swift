@@ -22,25 +22,30 @@ public final class Deflater {
         stream.deallocate()
     }
 
+    /// Room for the largest output so far, kept between payloads.
+    private var output: [UInt8] = []
+
     /// The compressed bytes, or nil when zlib fails (never expected for in-memory buffers).
+    /// The result is allocated at its own size: a payload a tenth of its JSON does not
+    /// keep the JSON's room.
     public func compress(_ input: [UInt8]) -> [UInt8]? {
         guard ready, deflateReset(stream) == Z_OK else { return nil }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(stream, uLong(input.count))))
+        let bound = Int(deflateBound(stream, uLong(input.count)))
+        if output.count < bound { output = [UInt8](repeating: 0, count: bound) }
         let code = output.withUnsafeMutableBufferPointer { out in
             input.withUnsafeBufferPointer { inp in
                 stream.pointee.next_in = UnsafeMutablePointer(mutating: inp.baseAddress)
                 stream.pointee.avail_in = uInt(inp.count)
                 stream.pointee.next_out = out.baseAddress
-                stream.pointee.avail_out = uInt(out.count)
+                stream.pointee.avail_out = uInt(bound)
                 return deflate(stream, Z_FINISH)
             }
         }
-        let left = Int(stream.pointee.avail_out)
+        let written = bound - Int(stream.pointee.avail_out)
         stream.pointee.next_in = nil
         stream.pointee.next_out = nil
         guard code == Z_STREAM_END else { return nil }
-        output.removeLast(left)
-        return output
+        return Array(output[0..<written])
     }
 }
 

@@ -12,16 +12,25 @@ public enum TelemetryBatch {
         public private(set) var sequences: [Int64] = []
         let maxBytes: Int
 
-        public init(device: String, backfill: Bool = false, maxBytes: Int = Int.max, capacity: Int = 16 * 1024) {
+        /// `buffer`: room to write into, taken (left empty) so that a sender can hand the
+        /// same allocation from message to message (`finish` gives it back).
+        public init(device: String, backfill: Bool = false, maxBytes: Int = Int.max, buffer: inout [UInt8]) {
+            bytes = []
+            swap(&bytes, &buffer)
+            bytes.removeAll(keepingCapacity: true)
             var head = JSONWriter(reservingCapacity: 64)
             head.beginObject()
             head.key("device"); head.string(device)
             if backfill { head.key("backfill"); head.bool(true) }
             head.key("readings")
-            bytes = head.bytes
-            bytes.reserveCapacity(min(capacity, maxBytes))
+            bytes.append(contentsOf: head.bytes)
             bytes.append(UInt8(ascii: "["))
             self.maxBytes = maxBytes
+        }
+
+        public init(device: String, backfill: Bool = false, maxBytes: Int = Int.max) {
+            var buffer: [UInt8] = []
+            self.init(device: device, backfill: backfill, maxBytes: maxBytes, buffer: &buffer)
         }
 
         /// Adds a reading unless the message would then pass `maxBytes`; returns whether it did.
@@ -60,11 +69,12 @@ public enum TelemetryBatch {
             }
         }
 
-        /// The finished payload.
-        public func finish() -> [UInt8] {
-            var payload = bytes
-            payload.append(UInt8(ascii: "]"))
-            payload.append(UInt8(ascii: "}"))
+        /// The finished payload (the builder is done with it).
+        public mutating func finish() -> [UInt8] {
+            bytes.append(UInt8(ascii: "]"))
+            bytes.append(UInt8(ascii: "}"))
+            var payload: [UInt8] = []
+            swap(&payload, &bytes)
             return payload
         }
     }

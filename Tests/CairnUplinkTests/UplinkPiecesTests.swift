@@ -77,6 +77,20 @@ import CairnQueue
         }
     }
 
+    /// One stream for every message: each payload, large after small and small after large,
+    /// comes back whole, and the result is no larger than its own bytes.
+    @Test func oneDeflaterCompressesPayloadAfterPayload() throws {
+        for level: Int32 in [1, 6, 9] {
+            let deflater = Deflater(level: level)
+            for size in [11_000, 40, 0, 250_000, 3, 11_000] {
+                let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 % 251 &* 7 &+ $0 / 97) }
+                let compressed = try #require(deflater.compress(payload), "level \(level), \(size) bytes")
+                #expect(compressed.capacity < max(64, payload.count), "level \(level): \(compressed.capacity) bytes held for \(compressed.count)")
+                #expect(Deflate.decompress(compressed, limit: size + 1) == payload, "level \(level), \(size) bytes")
+            }
+        }
+    }
+
     @Test func backfillAndUnsyncedRecordsAreMarked() throws {
         let unsynced = QueuedRecord(sequence: 9, stream: .telemetry, time: 5_000, monotonic: 5_000, bootID: "b0",
                                     trusted: false, fragment: #""sensor":"s","value":1,"unit":"C""#)
