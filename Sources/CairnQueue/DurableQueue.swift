@@ -25,6 +25,8 @@ public final class DurableQueue {
     var ledger: LossLedger?
     /// Boot ids → their number in the `boots` table.
     var boots: [String: Int64] = [:]
+    /// And back: boot numbers read from rows → their ids. Both are emptied together.
+    var bootIDs: [Int64: String] = [:]
     /// Records published to the broker whose PUBACK has not arrived (in flight, or sent in a
     /// session that ended before it came): they may have reached the broker, so eviction,
     /// downsampling and expiry leave them alone — a loss is counted only for a record that
@@ -114,6 +116,7 @@ public final class DurableQueue {
             } catch {
                 // A rolled-back transaction may have added a boot row the cache now names.
                 boots.removeAll()
+                bootIDs.removeAll()
                 attempt += 1
                 if error.isCorruption && attempt == 1 {
                     try recoverFromCorruption(error)
@@ -195,9 +198,12 @@ public final class DurableQueue {
 
     /// The boot id a boot number stands for ("" for none).
     func bootID(_ number: Int64) throws(SQLiteError) -> String {
+        if let known = bootIDs[number] { return known }
         let find = try database.prepare("SELECT boot_id FROM boots WHERE id = ?")
         find.bind(1, number)
-        return try find.step() ? find.text(0) : ""
+        let id = try find.step() ? find.text(0) : ""
+        bootIDs[number] = id
+        return id
     }
 
     /// Up to `limit` records of a stream with after < seq < below, oldest first.

@@ -109,6 +109,7 @@ extension DurableQueue {
         recovery = QueueRecovery(movedTo: movedTo, reason: "\(error)")
         recordCount = 0
         boots.removeAll()
+        bootIDs.removeAll()
         unacknowledged.removeAll()
         nextSequence = max(nextSequence, reservation.ceiling + 1)
     }
