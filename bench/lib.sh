@@ -40,6 +40,19 @@ while True:
     finally:
         s.close()'; }
 now() { date +%s.%N; }
+cpu_ms() { # pid -> its user + system CPU time so far, in ms (/proc/<pid>/stat)
+    awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000 / t}' "/proc/$1/stat"
+}
+with_matplotlib() { # script args... -> runs a Python script with whichever python3 has matplotlib; 1 if none has
+    # Debian's python3-matplotlib is for /usr/bin/python3, which may not be the python3 first on PATH.
+    local py
+    for py in python3 /usr/bin/python3; do
+        "$py" -c 'import matplotlib' 2>/dev/null || continue
+        "$py" "$@"
+        return
+    done
+    return 1
+}
 wait_drained() { # queue.db -> returns once no telemetry is left in it
     # One row probed, not counted: a count(*) every 0.1 s would read the whole file
     # and take the CPU the agent being measured needs.

@@ -107,11 +107,7 @@ kill -INT "$obs" 2>/dev/null || true; wait "$obs" 2>/dev/null || true
 status=0
 python3 bench/fleet/analyze.py "$work" "$N" "$restart_at" "$back_at" || status=$?
 if [ -n "${FLEET_PLOT:-}" ]; then
-    # Whichever Python has matplotlib (Debian's python3-matplotlib is for /usr/bin/python3).
-    for py in python3 /usr/bin/python3; do
-        "$py" -c 'import matplotlib' 2>/dev/null || continue
-        "$py" bench/fleet/plot.py "$work/reconnects.csv" "$FLEET_PLOT" "$N agents reconnecting after a $DOWN s broker outage"
-        break
-    done
+    with_matplotlib bench/fleet/plot.py "$work/reconnects.csv" "$FLEET_PLOT" "$N agents reconnecting after a $DOWN s broker outage" ||
+        echo "bench/fleet: no plot: no python3 with matplotlib (apt-get install python3-matplotlib)" >&2
 fi
 exit "$status"

@@ -27,7 +27,6 @@ for i in range($N): print('{\"temp\": %.2f, \"rh\": %d}' % (20 + (i % 500) / 100
 publish() { # port
     mosquitto_pub -h 127.0.0.1 -p "$1" -q 0 -t lan/dev1/state -l < "$work/messages"
 }
-cpu_ms() { awk '{print ($14 + $15) * 1000 / '"$(getconf CLK_TCK)"'}' "/proc/$1/stat"; }
 
 # 1. Baseline: mosquitto_sub takes every message and drops it.
 port=$(free_port); broker "$port" "$work/base"

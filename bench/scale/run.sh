@@ -22,9 +22,7 @@ command -v /usr/bin/time >/dev/null || { source scripts/apt.sh; apt_install time
 [ -n "${CAIRN_BIN:-}" ] || swift build -c release --product cairn >/dev/null
 [ -z "${SCALE_BACKLOGS-x}" ] || swift build -c release --product bench-queue >/dev/null
 source bench/lib.sh
-tick=$(getconf CLK_TCK)
 
-cpu_ms() { awk -v t="$tick" '{print ($14 + $15) * 1000 / t}' "/proc/$1/stat"; }
 status_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 taken() { curl -sf "http://127.0.0.1:$1/metrics" | awk '$1 == "cairn_readings_taken_total" {printf "%d\n", $2}'; }
 
@@ -86,12 +84,6 @@ echo
 echo "backlog drained to Mosquitto on loopback, QoS 1, 100 readings per message, uncompressed"
 column -s, -t < "$work/backlog.csv"
 if [ -n "${SCALE_PLOTS:-}" ]; then
-    # Whichever Python has matplotlib (Debian's python3-matplotlib is for /usr/bin/python3).
-    for py in python3 /usr/bin/python3; do
-        "$py" -c 'import matplotlib' 2>/dev/null || continue
-        "$py" bench/scale/plot.py "$work/sensors.csv" "$work/backlog.csv" "$SCALE_PLOTS"
-        plotted=1
-        break
-    done
-    [ -n "${plotted:-}" ] || echo "bench/scale: no plots: no python3 with matplotlib (apt-get install python3-matplotlib)" >&2
+    with_matplotlib bench/scale/plot.py "$work/sensors.csv" "$work/backlog.csv" "$SCALE_PLOTS" ||
+        echo "bench/scale: no plots: no python3 with matplotlib (apt-get install python3-matplotlib)" >&2
 fi
