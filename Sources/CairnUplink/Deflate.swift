@@ -50,11 +50,6 @@ public final class Deflater {
 }
 
 public enum Deflate {
-    /// One payload compressed with a stream of its own (tests and tools; the uplink keeps one).
-    public static func compress(_ input: [UInt8], level: Int32 = 1) -> [UInt8]? {
-        Deflater(level: level).compress(input)
-    }
-
     /// Inflates a zlib stream of at most `limit` bytes (tests and tools).
     public static func decompress(_ input: [UInt8], limit: Int) -> [UInt8]? {
         var length = uLong(limit)
