@@ -50,8 +50,12 @@ public final class ScheduledInput {
         var result = InputResult()
         if let arrived = input.collect(nowWall: nowWall, nowMonotonic: nowMonotonic) { add(arrived, to: &result) }
         if let interval, nowMonotonic >= due {
-            // Skip missed periods after a stall instead of reading in a burst.
-            while due <= nowMonotonic { due += interval }
+            // Skip missed periods after a stall instead of reading in a burst, and keep to
+            // the input's phase, but never read again within half an interval: a late read
+            // (a stall, an apply that took its time) followed by the one on time a millisecond
+            // later stored the same value twice.
+            let soonest = nowMonotonic + max(1, interval / 2)
+            while due < soonest { due += interval }
             if let read = input.read(nowWall: nowWall, nowMonotonic: nowMonotonic) { add(read, to: &result) }
         }
         health.record(result, now: nowWall)

@@ -32,6 +32,25 @@ import CairnTestSupport
         #expect(schedule.nextDeadline(nowMonotonic: 10_500) == 11_000)
     }
 
+    @Test func aLateReadIsNotFollowedWithinHalfAnInterval() {
+        let dir = TemporaryDirectory()
+        dir.write("v", "1\n")
+        let schedule = InputSchedule([ScheduledInput(FileInput(name: "v", path: dir.file("v")), interval: 1000)])
+        #expect(schedule.poll(nowWall: 0, nowMonotonic: 0).readings.count == 1)
+        // 900 ms late: the read due at 2000 would come 100 ms after this one; the next is at 3000.
+        #expect(schedule.poll(nowWall: 1900, nowMonotonic: 1900).readings.count == 1)
+        #expect(schedule.nextDeadline(nowMonotonic: 1900) == 3000)
+        #expect(schedule.poll(nowWall: 2000, nowMonotonic: 2000).readings.isEmpty)
+        // 400 ms late: the next on the input's phase is 600 ms away, so it stays.
+        #expect(schedule.poll(nowWall: 3400, nowMonotonic: 3400).readings.count == 1)
+        #expect(schedule.nextDeadline(nowMonotonic: 3400) == 4000)
+        // An interval of 1 ms is never read twice in one millisecond.
+        let fast = InputSchedule([ScheduledInput(FileInput(name: "v", path: dir.file("v")), interval: 1)])
+        #expect(fast.poll(nowWall: 0, nowMonotonic: 5).readings.count == 1)
+        #expect(fast.poll(nowWall: 0, nowMonotonic: 5).readings.isEmpty)
+        #expect(fast.nextDeadline(nowMonotonic: 5) == 6)
+    }
+
     @Test func healthTracksFailuresAndRecovery() {
         let dir = TemporaryDirectory()
         let schedule = InputSchedule([ScheduledInput(FileInput(name: "v", path: dir.file("v")), interval: 1000)])

@@ -409,7 +409,7 @@ import CairnTestSupport
         #expect(waitUntil(timeout: 10) { stored() >= before + 20 })
         #expect(agent.terminate() == 0)
 
-        let bodies = try expectEverySequenceOnce(rig.dir.file("data/queue.db"), atLeast: 100)
+        let bodies = try expectEverySequenceOnce(rig.dir.file("data/queue.db"), atLeast: 100, log: rig.log)
         #expect(bodies.contains("\"f0\"") && bodies.contains("\"f1\""))
         let applied = try sqlite(rig.dir.file("data/queue.db"), "SELECT count(*) FROM records WHERE body LIKE '%io.cairn.config.applied%\"reason\":\"push\"%';")
         #expect(Int(applied.trimmingCharacters(in: .whitespacesAndNewlines)) == 20, "\(applied)")

@@ -93,7 +93,7 @@ import CairnTestSupport
         #expect(waitUntil(timeout: 10) { stored() >= before + 20 })
         #expect(agent.terminate() == 0)
 
-        let bodies = try expectEverySequenceOnce(rig.dir.file("data/queue.db"), atLeast: 60)
+        let bodies = try expectEverySequenceOnce(rig.dir.file("data/queue.db"), atLeast: 60, log: rig.log)
         #expect(bodies.contains("\"f0\"") && bodies.contains("\"f1\""))
         #expect(rig.metric(#"cairn_config_reloads_total{result="refused"}"#) == 0)
     }

@@ -10,7 +10,11 @@ public final class TemporaryDirectory {
         path = base
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+    /// Removed with its contents, unless CAIRN_KEEP_TEST_DIRS is set (to look at a failed test's files).
+    deinit {
+        guard ProcessInfo.processInfo.environment["CAIRN_KEEP_TEST_DIRS"] == nil else { return }
+        try? FileManager.default.removeItem(atPath: path)
+    }
 
     public func file(_ name: String) -> String { "\(path)/\(name)" }
 
