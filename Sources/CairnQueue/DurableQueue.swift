@@ -54,7 +54,7 @@ public final class DurableQueue {
             let last = try database.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'records'")
             // A fresh file after a lost one continues above the reserved ceiling.
             nextSequence = max(last, last == 0 ? reservation.ceiling : 0) + 1
-            recordCount = try database.scalar("SELECT count(*) FROM records")
+            recordCount = opened.records
             losses = try DurableQueue.loadLosses(database)
             if recover { try recordBudget() }
             if let reported = try loadReported() {

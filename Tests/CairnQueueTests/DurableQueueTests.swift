@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import CairnCore
 import CairnTestSupport
@@ -102,8 +103,8 @@ import CairnTestSupport
         options.budgetBytes = 0
         do {
             let queue = try DurableQueue(options: options)
-            // About 8 MB: more than SQLite's page cache (2 MB), so the first pages are
-            // not in it once the open's quick_check has read the rest.
+            // About 8 MB: more than SQLite's page cache (1 MB), so the first pages are
+            // not in it once the open has read the rest (counting the records).
             for chunk in 0..<8 { try queue.append(telemetry(5000, from: chunk * 5000, padding: 150)) }
             queue.checkpoint()
         }
@@ -143,8 +144,49 @@ import CairnTestSupport
         let handle = try #require(FileHandleLite(path: path))
         handle.overwrite(at: 40 * 4096, bytes: [UInt8](repeating: 0xA5, count: 4096))
         let queue = try DurableQueue(path: path)
-        #expect(queue.recovery != nil, "quick_check should have found the damaged page")
+        #expect(queue.recovery != nil, "counting the records at open should have met the damaged page")
         #expect(queue.recordCount == 0)
+    }
+
+    /// quick_check reads the whole file, so the agent runs it only when the file was not
+    /// closed (a write-ahead log left behind: a crash, a kill, a power cut). Damage that
+    /// counting the records cannot see (the events index) is found at such an open; after
+    /// a clean stop the file opens, and the damage is met by the first read through that
+    /// index and handled the same way.
+    @Test func theFullCheckRunsAtAnOpenAfterACrashAndTheReadsFindDamageAfterACleanStop() throws {
+        let dir = TemporaryDirectory()
+        var options = QueueOptions(path: dir.file("q.db"))
+        options.budgetBytes = 0
+        var indexPage: Int64 = 0
+        do {
+            let queue = try DurableQueue(options: options)
+            for chunk in 0..<5 { try queue.append(telemetry(2000, from: chunk * 2000, padding: 50) + [event("e\(chunk)")]) }
+            queue.checkpoint()
+            indexPage = try queue.database.scalar("SELECT rootpage FROM sqlite_master WHERE name = 'records_events_metadata'")
+            // The files as a kill leaves them: copied while the queue is open, the log beside.
+            for suffix in ["", "-wal"] {
+                #expect(FileManager.default.fileExists(atPath: dir.file("q.db" + suffix)))
+                try FileManager.default.copyItem(atPath: dir.file("q.db" + suffix), toPath: dir.file("crashed.db" + suffix))
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("q.db-wal")), "a clean close removes the log")
+        let damage = { (path: String) in
+            let handle = try #require(FileHandleLite(path: path))
+            handle.overwrite(at: UInt64(indexPage - 1) * 4096, bytes: [UInt8](repeating: 0xA5, count: 4096))
+        }
+        try damage(dir.file("crashed.db"))
+        let crashed = try DurableQueue(options: QueueOptions(path: dir.file("crashed.db")))
+        #expect(crashed.recovery?.reason.contains("quick_check") == true, "\(String(describing: crashed.recovery))")
+        #expect(crashed.recordCount == 0)
+
+        try damage(dir.file("q.db"))
+        let reopened = try DurableQueue(options: options)
+        #expect(reopened.recovery == nil && reopened.recordCount == 10_005)
+        // The telemetry is read along the table; the events through the damaged index.
+        #expect(try reopened.records(stream: .telemetry, after: 0, limit: 10).count == 10)
+        #expect(try reopened.records(stream: .events, after: 0, limit: 10).isEmpty)
+        #expect(reopened.recovery?.movedTo.hasPrefix(dir.file("q.db.corrupt-")) == true)
+        #expect(reopened.recordCount == 0)
     }
 
     @Test func technicianCommandsDoNotMoveABadFile() throws {

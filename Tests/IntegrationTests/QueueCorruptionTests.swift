@@ -23,8 +23,8 @@ import CairnTestSupport
             """)
         #expect(try setup.queued() > 40_000)
 
-        // The agent opens the file (its quick_check reads every page, and the cache keeps
-        // the last ones); then pages 9 to 40, the oldest readings, go bad under it.
+        // The agent opens the file (counting the records reads every page of the table, and
+        // the cache keeps the last ones); then pages 9 to 40, the oldest readings, go bad under it.
         let agent = try setup.agent(extra: ["--health-interval", "0"])
         defer { agent.terminate() }
         #expect(waitUntil(timeout: 60) { agent.log.contains(" starting as ") }, "\(agent.log.suffix(2000))")
