@@ -39,6 +39,9 @@ public final class DurableQueue {
     /// The disk budget the file is held to (0: unbounded), as the agent recorded
     /// it; nil when no agent has recorded one yet.
     public internal(set) var budgetBytes: Int64?
+    /// `PRAGMA data_version` when the counts were last read from the file: it moves only
+    /// when another connection commits (a technician's `cairn queue purge`).
+    var countedDataVersion: Int64 = -1
 
     /// `recover: true` is the agent, which owns the file: it moves a bad file
     /// aside and records its budget. `recover: false` (technician commands while
@@ -66,6 +69,7 @@ public final class DurableQueue {
             }
             budgetBytes = try recordedBudget()
             if recover { try mergeLedger(fresh: last == 0) }
+            countedDataVersion = try database.scalar("PRAGMA data_version")
         } catch {
             throw QueueError("open \(options.path)", error)
         }

@@ -133,6 +133,7 @@ extension DurableQueue {
         }
         recovery = QueueRecovery(movedTo: movedTo, reason: "\(error)")
         recordCount = 0
+        countedDataVersion = (try? database.scalar("PRAGMA data_version")) ?? -1
         boots.removeAll()
         bootIDs.removeAll()
         unacknowledged.removeAll()

@@ -105,10 +105,15 @@ import CairnTestSupport
         let dir = TemporaryDirectory()
         let agent = try DurableQueue(path: dir.file("q.db"))
         try agent.append(telemetry(10))
+        // Its own commits do not make it read the file again (a count reads every page).
+        let opened = agent.countedDataVersion
+        try agent.refreshLosses()
+        #expect(agent.countedDataVersion == opened && agent.recordCount == 10)
         let technician = try DurableQueue(options: QueueOptions(path: dir.file("q.db")), recover: false)
         #expect(try technician.purge(stream: .telemetry) == 10)
         #expect(agent.losses[.telemetry, .purged] == 0)
         try agent.refreshLosses()
+        #expect(agent.countedDataVersion != opened)
         #expect(agent.losses[.telemetry, .purged] == 10)
         #expect(agent.recordCount == 0)
     }
