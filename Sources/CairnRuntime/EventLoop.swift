@@ -70,7 +70,9 @@ public final class EventLoop {
         return handle
     }
 
-    /// Runs after every turn with the monotonic time, for owners that keep their own state machine.
+    /// Runs after every turn with the monotonic time at which it runs (read for each hook:
+    /// the timers and hooks before it may have taken their time), for owners that keep
+    /// their own state machine.
     @discardableResult
     public func afterEachTurn(_ action: @escaping (Int64) -> Void) -> Handle {
         let handle = Handle()
@@ -140,7 +142,7 @@ public final class EventLoop {
             timer.action()
             if stopped { return }
         }
-        for hook in afterTurn where !hook.handle.cancelled { hook.action(after) }
+        for hook in afterTurn where !hook.handle.cancelled { hook.action(Clock.monotonicMilliseconds()) }
     }
 
     /// Drops cancelled registrations (and what their closures hold).

@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+import CairnCore
 import CairnRuntime
 
 /// The loop's closures capture their owners, and the agent owns its loop: a cycle
@@ -23,5 +25,31 @@ import CairnRuntime
         loop.removeAll()
         #expect(released == nil, "removeAll() dropped the last references")
         loop.turn(maxWait: 0)   // an empty loop still turns
+    }
+
+    /// Each after-turn hook is handed the time at which it runs, not one read before the
+    /// turn's timers and the hooks ahead of it (a stale time scheduled an input read from
+    /// a time already past: the same readings stored twice).
+    @Test func eachHookGetsTheTimeAtWhichItRuns() {
+        let loop = EventLoop()
+        var stalledUntil: Int64 = 0
+        var handed: [Int64] = []
+        loop.every(1) {
+            usleep(30_000)   // a timer that takes its time: the stall under test, not a wait
+            stalledUntil = Clock.monotonicMilliseconds()
+        }
+        // Both hooks look at the first turn in which the timer fired.
+        loop.afterEachTurn { now in
+            guard stalledUntil > 0 && handed.isEmpty else { return }
+            handed.append(now)
+            usleep(20_000)   // a hook that takes its time before the next one
+        }
+        loop.afterEachTurn { now in if handed.count == 1 { handed.append(now) } }
+        for _ in 0..<200 where handed.count < 2 { loop.turn(maxWait: 5) }
+        #expect(stalledUntil > 0)
+        #expect(handed.count == 2)
+        guard handed.count == 2 else { return }
+        #expect(handed[0] >= stalledUntil, "the first hook ran after the timer's stall")
+        #expect(handed[1] >= handed[0] + 20, "the second hook ran after the first one's")
     }
 }
