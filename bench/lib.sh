@@ -40,6 +40,9 @@ while True:
     finally:
         s.close()'; }
 now() { date +%s.%N; }
+median() { # numbers... -> the middle one (the lower middle of an even count)
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
 cpu_ms() { # pid -> its user + system CPU time so far, in ms (/proc/<pid>/stat)
     awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000 / t}' "/proc/$1/stat"
 }

@@ -6,12 +6,15 @@
 #             bridge to a second broker that comes up (store-and-forward by a broker).
 # Reports wall time, readings/s, ratios, payload bytes per reading with and
 # without compression, and the agent's peak RSS during the drain.
+# Each of the ceiling and the two agent drains runs DRAIN_RUNS times (default 3); the
+# medians are compared (one run each swung the ratio by a tenth), the peak RSS is the largest.
 # Usage: bench/drain/run.sh [readings]    (CAIRN_BIN=dist/cairn-x86_64 to measure the static binary)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-1000000}
 BIN=${CAIRN_BIN:-.build/release/cairn}
 MESSAGES=$(( (N + 99) / 100 ))
+RUNS=${DRAIN_RUNS:-3}
 scripts/install-deps >/dev/null
 command -v /usr/bin/time >/dev/null || { source scripts/apt.sh; apt_install time; }
 # One product per build: given several --product flags, SwiftPM builds only the last.
@@ -27,28 +30,45 @@ json_bytes=$(( $(stat -c %s "$work/payloads.jsonl") - MESSAGES ))
 
 # 1. Ceiling: mosquitto_pub -l publishes each line as a QoS 1 message.
 port=$(free_port); broker "$port" "$work/ceiling"
-sub_count "$port" bench/t "$MESSAGES" & waiter=$!
-sleep 0.3
-t0=$(now)
-mosquitto_pub -h 127.0.0.1 -p "$port" -q 1 -t bench/t -l < "$work/payloads.jsonl"
-wait "$waiter"
-t_ceiling=$(echo "$(now) - $t0" | bc)
+ceilings=()
+for run in $(seq "$RUNS"); do
+    sub_count "$port" bench/t "$MESSAGES" & waiter=$!
+    sleep 0.3   # the subscriber's SUBSCRIBE before the first message
+    t0=$(now)
+    mosquitto_pub -h 127.0.0.1 -p "$port" -q 1 -t bench/t -l < "$work/payloads.jsonl"
+    wait "$waiter"
+    ceilings+=("$(echo "$(now) - $t0" | bc)")
+done
+t_ceiling=$(median "${ceilings[@]}")
+echo "mosquitto_pub -l, each run: ${ceilings[*]} s"
 
 # 2. The agent draining its queue, uncompressed and compressed.
-run_agent() { # label compress
-    local port data
-    port=$(free_port); broker "$port" "$work/agent-$1"
-    data="$work/data-$1"; mkdir -p "$data"
-    .build/release/bench-queue fill "$N" "$data/queue.db" > /dev/null
-    mkdir -p "$work/sys"
-    t0=$(now)
-    /usr/bin/time -f "%M" -o "$work/rss-$1" "$BIN" run --broker "mqtt://127.0.0.1:$port" --device-id bench \
-        --data-dir "$data" --sysfs-root "$work/sys" --interval 86400 --health-interval 0 --queue-budget-mb 1024 \
-        --compress "$2" --inflight-window 64 --log-level warning > "$work/agent-$1.log" 2>&1 & agent=$!
-    wait_drained "$data/queue.db"
-    eval "t_$1=$(echo "$(now) - $t0" | bc)"
-    pkill -TERM -P "$agent"; wait "$agent" || true   # the agent is /usr/bin/time's child
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); m=d["metrics"]; print(m["cairn_uplink_payload_json_bytes_total"], m["cairn_uplink_payload_sent_bytes_total"])' "$data/status.json" > "$work/bytes-$1"
+run_agent() { # label compress -> t_<label> (median), rss-<label> (largest), bytes-<label>
+    local port data run times=() rss=0
+    for run in $(seq "$RUNS"); do
+        port=$(free_port); broker "$port" "$work/agent-$1-$run"
+        data="$work/data-$1-$run"; mkdir -p "$data"
+        .build/release/bench-queue fill "$N" "$data/queue.db" > /dev/null
+        mkdir -p "$work/sys"
+        # The end is when a subscriber has every message, as for the ceiling (the queue's
+        # last row, polled every 0.1 s, rounded the agent's time up by up to 0.1 s).
+        sub_count "$port" cairn/bench/telemetry "$MESSAGES" & waiter=$!
+        sleep 0.3   # the subscriber's SUBSCRIBE before the first message
+        t0=$(now)
+        /usr/bin/time -f "%M" -o "$work/rss-$1-$run" "$BIN" run --broker "mqtt://127.0.0.1:$port" --device-id bench \
+            --data-dir "$data" --sysfs-root "$work/sys" --interval 86400 --health-interval 0 --queue-budget-mb 1024 \
+            --compress "$2" --inflight-window 64 --log-level warning > "$work/agent-$1-$run.log" 2>&1 & agent=$!
+        wait "$waiter"
+        wait_drained "$data/queue.db"   # returns at once unless a message held fewer than 100
+        times+=("$(echo "$(now) - $t0" | bc)")
+        pkill -TERM -P "$agent"; wait "$agent" || true   # the agent is /usr/bin/time's child
+        rss=$(( $(cat "$work/rss-$1-$run") > rss ? $(cat "$work/rss-$1-$run") : rss ))
+        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); m=d["metrics"]; print(m["cairn_uplink_payload_json_bytes_total"], m["cairn_uplink_payload_sent_bytes_total"])' "$data/status.json" > "$work/bytes-$1"
+        rm -rf "$data"
+    done
+    eval "t_$1=$(median "${times[@]}")"
+    echo "$rss" > "$work/rss-$1"
+    echo "cairn drain, $1, each run: ${times[*]} s; peak RSS of the largest: $rss KiB"
 }
 run_agent plain false
 run_agent deflate true
@@ -73,7 +93,7 @@ t_bridge=$(echo "$(now) - $t0" | bc)
 
 rate() { echo "scale=0; $N / $1" | bc; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
-echo "bench/drain: $N readings in $MESSAGES messages of 100, QoS 1, loopback; agent $BIN"
+echo "bench/drain: $N readings in $MESSAGES messages of 100, QoS 1, loopback; agent $BIN; medians of $RUNS runs"
 printf "%-42s %8.2f s %10s readings/s\n" "mosquitto_pub -l (ceiling, uncompressed)" "$t_ceiling" "$(rate "$t_ceiling")"
 printf "%-42s %8.2f s %10s readings/s  ceiling/agent time %s\n" "cairn drain, uncompressed" "$t_plain" "$(rate "$t_plain")" "$(ratio "$t_ceiling" "$t_plain")"
 printf "%-42s %8.2f s %10s readings/s  ceiling/agent time %s\n" "cairn drain, deflate" "$t_deflate" "$(rate "$t_deflate")" "$(ratio "$t_ceiling" "$t_deflate")"
