@@ -202,11 +202,9 @@ public final class Agent {
     /// Inputs that are due are read, run through their pipelines and rules;
     /// readings and alarm events go to the queue. Cheap when nothing is due.
     ///
-    /// The schedule's time and the readings' wall time are read here, together, not taken
-    /// from the loop: its time for the turn was read before the turn's timers and the uplink
-    /// ran, and an input read after a stall since then (a slow write, the process descheduled
-    /// on a busy machine) was scheduled from a time already past, so the next turn read it
-    /// again at once, in the same millisecond: one poll's readings stored twice.
+    /// The schedule's time and the readings' wall time are read here, together, after
+    /// `observeClock` (which may re-stamp queued records first): a reading's wall time and
+    /// the time it was scheduled on are one instant.
     func pollSensors() {
         observeClock()
         let nowWall = Clock.wallMilliseconds(), nowMonotonic = Clock.monotonicMilliseconds()

@@ -6,6 +6,11 @@ import CairnTestSupport
 
 /// Per-input intervals, selection and sensor health, driven with explicit clock values.
 @Suite struct InputScheduleTests {
+    /// One file input, sensor "v", reading `dir`/v.
+    func oneFile(_ dir: TemporaryDirectory, interval: Int64) -> InputSchedule {
+        InputSchedule([ScheduledInput(FileInput(name: "v", path: dir.file("v")), interval: interval)])
+    }
+
     @Test func eachInputIsReadOnItsOwnInterval() {
         let dir = TemporaryDirectory()
         dir.write("fast", "1\n")
@@ -26,7 +31,7 @@ import CairnTestSupport
     @Test func missedPeriodsAreSkippedNotBurst() {
         let dir = TemporaryDirectory()
         dir.write("v", "1\n")
-        let schedule = InputSchedule([ScheduledInput(FileInput(name: "v", path: dir.file("v")), interval: 1000)])
+        let schedule = oneFile(dir, interval: 1000)
         #expect(schedule.poll(nowWall: 0, nowMonotonic: 0).readings.count == 1)
         #expect(schedule.poll(nowWall: 0, nowMonotonic: 10_500).readings.count == 1)
         #expect(schedule.nextDeadline(nowMonotonic: 10_500) == 11_000)
@@ -35,7 +40,7 @@ import CairnTestSupport
     @Test func aLateReadIsNotFollowedWithinHalfAnInterval() {
         let dir = TemporaryDirectory()
         dir.write("v", "1\n")
-        let schedule = InputSchedule([ScheduledInput(FileInput(name: "v", path: dir.file("v")), interval: 1000)])
+        let schedule = oneFile(dir, interval: 1000)
         #expect(schedule.poll(nowWall: 0, nowMonotonic: 0).readings.count == 1)
         // 900 ms late: the read due at 2000 would come 100 ms after this one; the next is at 3000.
         #expect(schedule.poll(nowWall: 1900, nowMonotonic: 1900).readings.count == 1)
@@ -45,7 +50,7 @@ import CairnTestSupport
         #expect(schedule.poll(nowWall: 3400, nowMonotonic: 3400).readings.count == 1)
         #expect(schedule.nextDeadline(nowMonotonic: 3400) == 4000)
         // An interval of 1 ms is never read twice in one millisecond.
-        let fast = InputSchedule([ScheduledInput(FileInput(name: "v", path: dir.file("v")), interval: 1)])
+        let fast = oneFile(dir, interval: 1)
         #expect(fast.poll(nowWall: 0, nowMonotonic: 5).readings.count == 1)
         #expect(fast.poll(nowWall: 0, nowMonotonic: 5).readings.isEmpty)
         #expect(fast.nextDeadline(nowMonotonic: 5) == 6)
@@ -53,7 +58,7 @@ import CairnTestSupport
 
     @Test func healthTracksFailuresAndRecovery() {
         let dir = TemporaryDirectory()
-        let schedule = InputSchedule([ScheduledInput(FileInput(name: "v", path: dir.file("v")), interval: 1000)])
+        let schedule = oneFile(dir, interval: 1000)
         _ = schedule.poll(nowWall: 100, nowMonotonic: 0)
         _ = schedule.poll(nowWall: 200, nowMonotonic: 1000)
         var health = schedule.health["v"]
