@@ -13,11 +13,18 @@ extension DurableQueue {
     }
 
     /// The time (wall ms) of the oldest record still waiting in `stream`, nil when none
-    /// waits: one index step, cheap at any depth.
+    /// waits: one index step, cheap at any depth, and one more past each delivered run.
     public func oldestTime(stream: QueueStream) throws(QueueError) -> Int64? {
         do {
-            let select = try database.prepare("SELECT time_ms FROM records WHERE \(stream.sql) ORDER BY seq LIMIT 1")
-            return try select.step() ? select.int64(0) : nil
+            let select = try database.prepare("SELECT seq, time_ms FROM records WHERE \(stream.sql) AND seq > ? ORDER BY seq LIMIT 1")
+            var after = Int64.min
+            while true {
+                select.bind(1, after)
+                guard try select.step() else { return nil }
+                guard let run = delivered.run(containing: select.int64(0)) else { return select.int64(1) }
+                after = run.upperBound
+                select.reset()
+            }
         } catch {
             throw QueueError("oldest record", error)
         }
@@ -32,9 +39,16 @@ extension DurableQueue {
     /// under the budget, leaving 10% headroom so eviction runs in batches.
     func makeRoom(incoming: Int64) throws(SQLiteError) {
         guard options.budgetBytes > 0 else { return }
-        let used = try usedBytesRaw()
-        guard used + incoming > options.budgetBytes, recordCount > 0 else { return }
+        var used = try usedBytesRaw()
         let target = options.budgetBytes - options.budgetBytes / 10 - incoming
+        // Records that reached the broker go first, and are no loss: as many as eviction
+        // would take (not all at once: a paced drain may have marked hundreds of thousands).
+        while used + incoming > options.budgetBytes && !delivered.isEmpty {
+            let perRecord = max(1, used / max(1, recordCount + deliveredPending))
+            _ = try deleteDelivered(limit: max(1024, (used - max(0, target) + perRecord - 1) / perRecord))
+            used = try usedBytesRaw()
+        }
+        guard used + incoming > options.budgetBytes, recordCount > 0 else { return }
         let perRecord = max(1, used / max(1, recordCount))
         var toFree = (used - max(0, target) + perRecord - 1) / perRecord
         if options.overflow == .downsample {
@@ -56,7 +70,7 @@ extension DurableQueue {
 
     private func deleteOldest(_ stream: QueueStream, count: Int64, reason: LossReason) throws(SQLiteError) -> Int64 {
         let removed = try deleteSelected(
-            "SELECT seq FROM records WHERE \(stream.sql) ORDER BY seq LIMIT \(count + Int64(unacknowledged.count))",
+            "SELECT seq FROM records WHERE \(stream.sql) ORDER BY seq LIMIT \(count + Int64(unacknowledged.count) + deliveredPending)",
             limit: count)
         try record(removed, stream, reason)
         return removed
@@ -73,10 +87,10 @@ extension DurableQueue {
     }
 
     /// Deletes what `select` names (sequence numbers, ascending), at most `limit`, except
-    /// records that may have reached the broker (`unacknowledged`): counting those as lost
-    /// would count a reading that arrives. Returns how many rows went.
+    /// records that may have reached the broker (`unacknowledged`) or did (`delivered`):
+    /// counting those as lost would count a reading that arrives. Returns how many rows went.
     func deleteSelected(_ select: String, limit: Int64 = Int64.max) throws(SQLiteError) -> Int64 {
-        guard !unacknowledged.isEmpty else {
+        guard !unacknowledged.isEmpty || !delivered.isEmpty else {
             // Nothing to spare (`select` then holds `limit` itself): one statement, no list in memory.
             try database.execute("DELETE FROM records WHERE seq IN (\(select))")
             return Int64(database.changes)
@@ -85,7 +99,7 @@ extension DurableQueue {
         var chosen: [Int64] = []
         while Int64(chosen.count) < limit, try statement.step() {
             let sequence = statement.int64(0)
-            if !unacknowledged.contains(sequence) { chosen.append(sequence) }
+            if !unacknowledged.contains(sequence) && !delivered.contains(sequence) { chosen.append(sequence) }
         }
         return try delete(chosen)
     }

@@ -22,7 +22,7 @@ extension DurableQueue {
             var streams: [QueueStats.Stream] = []
             for stream in QueueStream.allCases {
                 let select = try database.prepare(
-                    "SELECT count(*), coalesce(sum(length(body)), 0), coalesce(min(time_ms), 0), coalesce(min(seq), 0), coalesce(sum(clock_ok = 0), 0) FROM records WHERE \(stream.sql)")
+                    "SELECT count(*), coalesce(sum(length(body)), 0), coalesce(min(time_ms), 0), coalesce(min(seq), 0), coalesce(sum(clock_ok = 0), 0) FROM records WHERE \(stream.sql) AND \(DurableQueue.notDelivered)")
                 _ = try select.step()
                 streams.append(QueueStats.Stream(stream: stream, records: select.int64(0), bytes: select.int64(1),
                                                  oldestTime: select.int64(2), oldestSequence: select.int64(3),
@@ -42,6 +42,10 @@ extension DurableQueue {
         var total: Int64 = 0
         do {
             try counting { () throws(SQLiteError) in
+                // Delivered records are no loss: they go first, uncounted (this connection
+                // may be a technician's, beside the agent that marked them).
+                delivered = try DurableQueue.loadDelivered(database)
+                _ = try deleteDelivered()
                 for s in QueueStream.allCases where stream == nil || stream == s {
                     try database.execute("DELETE FROM records WHERE \(s.sql)")
                     let removed = Int64(database.changes)

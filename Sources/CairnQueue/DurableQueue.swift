@@ -33,6 +33,11 @@ public final class DurableQueue {
     /// cannot arrive (docs/queue.md). Filled by the uplink (`sent(_:)`), emptied as
     /// acknowledgements delete the records or a refusal says they did not arrive.
     public internal(set) var unacknowledged = SequenceSet()
+    /// Records the broker acknowledged whose rows are still in the file (kept in the
+    /// `delivered` table, so they are neither sent again nor counted after a crash):
+    /// reads skip them, counts leave them out, eviction deletes them first, and
+    /// `purgeDelivered` deletes them when the sender has nothing to send.
+    public internal(set) var delivered = SequenceSet()
     /// Set when a corrupt or unreadable file was moved aside at open.
     public internal(set) var recovery: QueueRecovery?
 
@@ -58,6 +63,8 @@ public final class DurableQueue {
             // A fresh file after a lost one continues above the reserved ceiling.
             nextSequence = max(last, last == 0 ? reservation.ceiling : 0) + 1
             recordCount = opened.records
+            delivered = try DurableQueue.loadDelivered(database)
+            recordCount -= try deliveredRowsPresent()
             losses = try DurableQueue.loadLosses(database)
             if recover { try recordBudget() }
             if let reported = try loadReported() {
@@ -234,22 +241,37 @@ public final class DurableQueue {
     public func read(stream: QueueStream, after: Int64, below: Int64 = Int64.max, limit: Int, holdBoot: String? = nil,
                      _ body: (QueuedRow) -> Bool) throws(QueueError) -> Bool {
         let select = statements.select[Int(stream.rawValue)]
-        select.bind(2, after)
-        select.bind(3, below)
-        select.bind(4, holdBoot.flatMap { boots[$0] } ?? QueueStatements.noBoot)
-        select.bind(5, Int64(limit))
+        let held = holdBoot.flatMap { boots[$0] } ?? QueueStatements.noBoot
         defer { select.reset() }
         // Rows of one read nearly always share a boot: its id is looked up once.
         var boot: (number: Int64, id: String) = (QueueStatements.noClock, "")
+        var after = after
+        var wanted = limit
         do {
-            while try select.step() {
-                let number = select.int64(3)
-                if number != boot.number { boot = (number, try bootID(number)) }
-                let more = select.bytes(5) { fragment in
-                    body(QueuedRow(sequence: select.int64(0), time: select.int64(1), monotonic: select.int64(2),
-                                   bootID: boot.id, trusted: select.int64(4) != 0, fragment: fragment))
+            query: while wanted > 0 {
+                // Bound anew for each query: a reset clears the bindings.
+                select.bind(2, after)
+                select.bind(3, below)
+                select.bind(4, held)
+                select.bind(5, Int64(wanted))
+                while try select.step() {
+                    let sequence = select.int64(0)
+                    // Delivered (a session before this one sent it): the read goes on past its run.
+                    if let run = delivered.run(containing: sequence) {
+                        after = run.upperBound
+                        select.reset()
+                        continue query
+                    }
+                    let number = select.int64(3)
+                    if number != boot.number { boot = (number, try bootID(number)) }
+                    let more = select.bytes(5) { fragment in
+                        body(QueuedRow(sequence: sequence, time: select.int64(1), monotonic: select.int64(2),
+                                       bootID: boot.id, trusted: select.int64(4) != 0, fragment: fragment))
+                    }
+                    wanted -= 1
+                    if !more { break query }
                 }
-                if !more { break }
+                break
             }
         } catch {
             // A corrupt page met while sending: the same as at open or on an append (the
@@ -263,19 +285,34 @@ public final class DurableQueue {
 
     /// Deletes acknowledged records in one transaction. Sequence numbers are
     /// unique across streams, so a run of consecutive numbers holds nothing
-    /// else and goes in one range DELETE.
-    public func acknowledge(_ sequences: [Int64]) throws(QueueError) {
+    /// else and goes in one range DELETE. `deferringDeletes`: marks them delivered
+    /// instead (a row per run), to be deleted later by `purgeDelivered`.
+    public func acknowledge(_ sequences: [Int64], deferringDeletes: Bool = false) throws(QueueError) {
         guard !sequences.isEmpty else { return }
+        let sorted = sequences.sorted()
         var removed: Int64 = 0
         do {
-            try database.transaction { () throws(SQLiteError) in removed = try delete(sequences.sorted()) }
+            try database.transaction { () throws(SQLiteError) in
+                if deferringDeletes {
+                    try markDelivered(sorted)
+                } else {
+                    removed = try delete(sorted)
+                }
+            }
         } catch {
             guard error.isCorruption else { throw QueueError("acknowledge", error) }
             try recoverFromCorruption(error)   // the records went with the old file
             return
         }
-        unacknowledged.subtract(sequences)
-        recordCount -= removed
+        unacknowledged.subtract(sorted)
+        if deferringDeletes {
+            let before = delivered.count
+            delivered.formUnion(sorted)
+            // Acknowledged records are those sent, which are in the file (a purge by a
+            // technician meanwhile is counted again at `refreshLosses`).
+            removed = Int64(delivered.count - before)
+        }
+        recordCount = max(0, recordCount - removed)
     }
 
     /// Records just published: until acknowledged they may reach the broker (`unacknowledged`).
@@ -293,25 +330,19 @@ public final class DurableQueue {
     func delete(_ sorted: [Int64]) throws(SQLiteError) -> Int64 {
         var removed: Int64 = 0
         let remove = statements.removeRange
-        var start = 0
-        while start < sorted.count {
-            var end = start
-            while end + 1 < sorted.count && sorted[end + 1] == sorted[end] + 1 { end += 1 }
-            remove.bind(1, sorted[start])
-            remove.bind(2, sorted[end])
+        for run in DurableQueue.runs(sorted) {
+            remove.bind(1, run.lowerBound)
+            remove.bind(2, run.upperBound)
             try remove.run()
             removed += Int64(database.changes)
-            start = end + 1
         }
         return removed
     }
 
     public func count(stream: QueueStream? = nil) throws(QueueError) -> Int64 {
         do {
-            if let stream {
-                return try database.scalar("SELECT count(*) FROM records WHERE \(stream.sql)")
-            }
-            return try database.scalar("SELECT count(*) FROM records")
+            let all = try database.scalar("SELECT count(*) FROM records" + (stream.map { " WHERE " + $0.sql } ?? ""))
+            return all - (try deliveredRowsPresent(stream))
         } catch {
             throw QueueError("count", error)
         }

@@ -80,7 +80,7 @@ extension DurableQueue {
     /// nothing, and the ledger is written just before COMMIT with `reported`, the
     /// reported counts this transaction saves (nil: unchanged).
     func counting<T>(reported: LossCounters? = nil, _ body: () throws(SQLiteError) -> T) throws(SQLiteError) -> T {
-        let before = (losses: losses, records: recordCount)
+        let before = (losses: losses, records: recordCount, delivered: delivered)
         do {
             return try database.transaction { () throws(SQLiteError) -> T in
                 let result = try body()
@@ -90,6 +90,7 @@ extension DurableQueue {
         } catch {
             losses = before.losses
             recordCount = before.records
+            delivered = before.delivered
             throw error
         }
     }

@@ -137,6 +137,7 @@ extension DurableQueue {
         boots.removeAll()
         bootIDs.removeAll()
         unacknowledged.removeAll()
+        delivered.removeAll()
         nextSequence = max(nextSequence, reservation.ceiling + 1)
     }
 }

@@ -4,7 +4,7 @@ import CairnCore
 /// migrates from the version before it, in one transaction, so a file from
 /// any earlier release opens; tests build every earlier version and migrate it.
 enum QueueSchema {
-    static let current: Int64 = 4
+    static let current: Int64 = 5
 
     /// Version 1 (first release): records(seq, stream, time_ms, body) where body
     /// was the complete reading JSON including "seq" and "time".
@@ -57,6 +57,18 @@ enum QueueSchema {
         PRAGMA user_version = 4;
         """
 
+    /// Version 5: runs of records the broker acknowledged whose rows are not deleted yet
+    /// (`DurableQueue.delivered`). While a backlog drains, a PUBACK costs one row here
+    /// instead of deleting a hundred readings, which rewrites and re-balances their pages;
+    /// the rows go when the uplink has nothing to send. Rows may overlap or touch: each
+    /// is a run that was acknowledged, and a run whose records are gone means nothing.
+    static let version5 = """
+        CREATE TABLE delivered(
+            first INTEGER NOT NULL,
+            last INTEGER NOT NULL);
+        PRAGMA user_version = 5;
+        """
+
     /// A file written by a newer Cairn (its version above `current`) is refused before
     /// anything writes to it, so that it can be moved aside byte for byte and handed back
     /// to that version later.
@@ -78,6 +90,7 @@ enum QueueSchema {
                     try database.execute(version2)
                     try database.execute(version3)
                     try database.execute(version4)
+                    try database.execute(version5)
                 }
                 return
             }
@@ -96,6 +109,10 @@ enum QueueSchema {
         if version == 3 {
             try database.transaction { () throws(SQLiteError) in try database.execute(version4) }
             version = 4
+        }
+        if version == 4 {
+            try database.transaction { () throws(SQLiteError) in try database.execute(version5) }
+            version = 5
         }
         guard version == current else {
             throw SQLiteError(code: SQLiteError.newerSchema, message: "queue schema \(version) is newer than this agent's (\(current))")

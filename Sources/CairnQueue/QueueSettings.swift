@@ -69,7 +69,7 @@ extension DurableQueue {
             var fresh = try DurableQueue.loadLosses(database)
             for (stream, reason, count) in unsavedLosses.entries { fresh[stream, reason] += count }
             losses = fresh
-            recordCount = try database.scalar("SELECT count(*) FROM records")
+            recordCount = try database.scalar("SELECT count(*) FROM records") - deliveredRowsPresent()
         } catch {
             throw QueueError("read counters", error)
         }

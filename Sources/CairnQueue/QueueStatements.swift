@@ -15,6 +15,8 @@ struct QueueStatements {
     static let insertChunk = 32
     static let insertColumns: Int32 = 7
     let removeRange: SQLiteStatement
+    /// A run of sequence numbers the broker acknowledged (`DurableQueue.delivered`).
+    let markDelivered: SQLiteStatement
     /// One per stream (index = raw value): each carries its stream's condition (`QueueStream.sql`).
     let select: [SQLiteStatement]
 
@@ -38,6 +40,7 @@ struct QueueStatements {
             VALUES \(Array(repeating: row, count: QueueStatements.insertChunk).joined(separator: ", "))
             """)
         removeRange = try database.prepare("DELETE FROM records WHERE seq BETWEEN ?1 AND ?2")
+        markDelivered = try database.prepare("INSERT INTO delivered(first, last) VALUES (?1, ?2)")
         var select: [SQLiteStatement] = []
         for stream in QueueStream.allCases {
             select.append(try database.prepare(QueueStatements.selectSQL(stream)))

@@ -20,6 +20,15 @@ public struct SequenceSet: Equatable {
         return slot < ranges.count && ranges[slot].lowerBound <= sequence
     }
 
+    /// The run of consecutive members that holds `sequence`, nil when it is not a member.
+    public func run(containing sequence: Int64) -> ClosedRange<Int64>? {
+        let slot = firstEnding(atOrAfter: sequence)
+        return slot < ranges.count && ranges[slot].lowerBound <= sequence ? ranges[slot] : nil
+    }
+
+    /// The members as runs of consecutive numbers, lowest first.
+    public var runs: [ClosedRange<Int64>] { ranges }
+
     public mutating func formUnion<S: Sequence>(_ sequences: S) where S.Element == Int64 {
         SequenceSet.forEachRun(sequences) { insert($0) }
     }
@@ -43,7 +52,8 @@ public struct SequenceSet: Equatable {
         return low
     }
 
-    private mutating func insert(_ run: ClosedRange<Int64>) {
+    /// Adds every number of `run`.
+    public mutating func insert(_ run: ClosedRange<Int64>) {
         // Every range overlapping or touching `run` is merged into it.
         let start = firstEnding(atOrAfter: run.lowerBound == Int64.min ? run.lowerBound : run.lowerBound - 1)
         var end = start
@@ -57,7 +67,8 @@ public struct SequenceSet: Equatable {
         count += merged.count
     }
 
-    private mutating func remove(_ run: ClosedRange<Int64>) {
+    /// Removes every member of `run`.
+    public mutating func remove(_ run: ClosedRange<Int64>) {
         let start = firstEnding(atOrAfter: run.lowerBound)
         var end = start
         var kept: [ClosedRange<Int64>] = []

@@ -38,6 +38,7 @@ extension Agent {
         m.gauge("cairn_uplink_connected", help: "1 while the broker connection is up.").set(uplink.isOnline ? 1.0 : 0.0)
         m.gauge("cairn_uplink_inflight_messages", help: "Messages published and not yet acknowledged.").set(Int64(uplink.inflightMessages))
         m.gauge("cairn_queue_records", help: "Records waiting in the queue.").set(queue.recordCount)
+        m.gauge("cairn_queue_delivered_pending", help: "Records the broker acknowledged whose rows are not deleted yet.").set(queue.deliveredPending)
         m.gauge("cairn_queue_used_bytes", help: "Bytes the queue's records take.").set((try? queue.usedBytes()) ?? 0)
         m.gauge("cairn_queue_budget_bytes", help: "The queue's disk budget (0: none).").set(queue.budgetBytes ?? queue.options.budgetBytes)
         let lost = m.family("cairn_queue_lost_records_total", help: "Records that left the queue undelivered, by stream and reason (kept in the queue file).",

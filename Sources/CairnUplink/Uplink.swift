@@ -56,6 +56,11 @@ public final class Uplink {
     /// one transaction then deletes what many PUBACKs freed, and each page is written once.
     static let deleteAfterMessages = 16
     static let deleteAfterMilliseconds: Int64 = 200
+    /// Delivered records deleted per loop turn once nothing waits to be sent (each slice
+    /// one transaction: a few milliseconds on a desktop, the loop stays responsive).
+    static let purgeSlice: Int64 = 4096
+    /// When deleting delivered records may be tried again after it failed (monotonic ms).
+    private var purgeAfter: Int64 = 0
     /// The zlib stream telemetry is compressed with (`compress`), kept between messages.
     private var deflater: Deflater?
     /// The last telemetry JSON's allocation, written into again by the next message: a
@@ -139,6 +144,7 @@ public final class Uplink {
     public func nextDeadline(now: Int64) -> Int64 {
         var wake = link.nextDeadline(now: now)
         if !acknowledged.isEmpty { wake = min(wake, acknowledgedSince + Uplink.deleteAfterMilliseconds) }
+        if queue.deliveredPending > 0 && !drainingBacklog { wake = min(wake, max(now, purgeAfter)) }
         // Early wake-ups only for a message that is waiting for its time and has room to go.
         if link.isOnline && inflight.count < settings.window {
             if pacer.perSecond > 0, !cursors.backlogDone, pacer.nextAllowed > now { wake = min(wake, pacer.nextAllowed) }
@@ -158,6 +164,24 @@ public final class Uplink {
         link.tick(now: now)
         processEvents(now: now)
         pump(now: now)
+        purgeDelivered(now: now)
+    }
+
+    /// Connected with backlog still to send: acknowledged records are then marked delivered
+    /// rather than deleted (docs/queue.md, "Delivered, deleted later").
+    private var drainingBacklog: Bool { link.isOnline && !cursors.backlogDone }
+
+    /// Deletes a slice of the delivered records once no backlog waits to be sent.
+    private func purgeDelivered(now: Int64) {
+        guard queue.deliveredPending > 0, !drainingBacklog, now >= purgeAfter else { return }
+        do {
+            try queue.purgeDelivered(limit: Uplink.purgeSlice)
+        } catch {
+            // They stay marked and are never sent again; the next try waits a while.
+            purgeAfter = now + 5000
+            counters.lastError = "\(error)"
+            Log.error("cannot delete delivered records: \(error)")
+        }
     }
 
     /// Handles what the link reported (CONNACK, PUBACKs, a lost connection),
@@ -236,7 +260,7 @@ public final class Uplink {
         acknowledged.removeAll()
         acknowledgedMessages = 0
         do {
-            try queue.acknowledge(sequences)
+            try queue.acknowledge(sequences, deferringDeletes: drainingBacklog)
             counters.acknowledged.add(Int64(sequences.count))
         } catch {
             // The rows stay queued and are sent again later: a duplicate, never a loss.

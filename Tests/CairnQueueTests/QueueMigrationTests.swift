@@ -75,7 +75,7 @@ import CairnTestSupport
         #expect(try queue.all(.metadata).map(\.sequence) == [3])
         #expect(try queue.append(telemetry(1)) == 5...5)
         let database = try SQLiteDatabase(path: dir.file("q.db"))
-        #expect(try database.scalar("PRAGMA user_version") == 4)
+        #expect(try database.scalar("PRAGMA user_version") == QueueSchema.current)
         #expect(try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'records_stream'") == 0)
     }
 

@@ -144,7 +144,7 @@ import CairnTestSupport
         for seq in 1...20 {
             #expect(readings.contains { $0["seq"] as? Int == seq && $0["sensor"] as? String == "old/s\(seq)" }, "seq \(seq)")
         }
-        #expect(try sqlite(queueFile, "PRAGMA user_version;").trimmingCharacters(in: .whitespacesAndNewlines) == "4")
+        #expect(try sqlite(queueFile, "PRAGMA user_version;").trimmingCharacters(in: .whitespacesAndNewlines) == "5")
         #expect(!agent.log.contains("moved"), "\(agent.log.suffix(2000))")
     }
 
@@ -157,7 +157,7 @@ import CairnTestSupport
         var agent = try agent(broker, sysfs: sysfs, log: dir.file("first.log"))
         #expect(waitUntil(timeout: 20) { (queued() ?? 0) >= 10 })
         #expect(agent.terminate() == 0)
-        _ = try sqlite(queueFile, "PRAGMA user_version = 5;")
+        _ = try sqlite(queueFile, "PRAGMA user_version = 6;")
         let before = try #require(FileManager.default.contents(atPath: queueFile))
 
         try broker.start()
@@ -168,10 +168,10 @@ import CairnTestSupport
         let data = events().first?["data"] as? [String: Any] ?? [:]
         let movedTo = data["moved_to"] as? String ?? ""
         #expect(movedTo.hasPrefix("\(queueFile).newer-"), "\(data)")
-        #expect((data["reason"] as? String)?.hasPrefix("written by a newer Cairn (queue schema 5;") == true, "\(data)")
+        #expect((data["reason"] as? String)?.hasPrefix("written by a newer Cairn (queue schema 6;") == true, "\(data)")
         #expect(FileManager.default.contents(atPath: movedTo) == before, "the moved file changed")
         let line = agent.log.split(separator: "\n").first { $0.contains("was written by a newer Cairn") }.map(String.init) ?? ""
-        for part in [" error queue \(queueFile) was written by a newer Cairn (queue schema 5;", "moved unchanged to \(movedTo)",
+        for part in [" error queue \(queueFile) was written by a newer Cairn (queue schema 6;", "moved unchanged to \(movedTo)",
                      "install that newer Cairn again", "move the file back to \(queueFile)"] {
             #expect(line.contains(part), "log line lacks \(part):\n\(agent.log.suffix(2000))")
         }
