@@ -40,6 +40,16 @@ while True:
     finally:
         s.close()'; }
 now() { date +%s.%N; }
+# Drops an executable's pages from the page cache (written back first), so that it is
+# mapped as a gateway maps it after a boot. A file just written (cross/build's objcopy)
+# sits in the page cache in large folios, and mapping those counts up to 1 MB more
+# RssFile in the agent's peak RSS (3,704 against 2,688 KiB, the same bytes).
+cold_binary() { # path
+    python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.fsync(fd)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$1"
+}
 median() { # numbers... -> the middle one (the lower middle of an even count)
     printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }

@@ -21,6 +21,7 @@ command -v /usr/bin/time >/dev/null || { source scripts/apt.sh; apt_install time
 [ -n "${CAIRN_BIN:-}" ] || swift build -c release --product cairn >/dev/null
 swift build -c release --product bench-queue >/dev/null
 source bench/lib.sh
+cold_binary "$BIN"   # peak RSS as on a gateway, not as the page cache holds a fresh build
 sub_count() { # port topic count -> waits until count messages arrived
     mosquitto_sub -h 127.0.0.1 -p "$1" -q 1 -t "$2" -C "$3" -W 900 > /dev/null
 }

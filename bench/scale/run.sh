@@ -22,6 +22,7 @@ command -v /usr/bin/time >/dev/null || { source scripts/apt.sh; apt_install time
 [ -n "${CAIRN_BIN:-}" ] || swift build -c release --product cairn >/dev/null
 [ -z "${SCALE_BACKLOGS-x}" ] || swift build -c release --product bench-queue >/dev/null
 source bench/lib.sh
+cold_binary "$BIN"   # peak RSS as on a gateway, not as the page cache holds a fresh build
 
 status_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 taken() { curl -sf "http://127.0.0.1:$1/metrics" | awk '$1 == "cairn_readings_taken_total" {printf "%d\n", $2}'; }
