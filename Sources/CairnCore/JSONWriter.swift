@@ -58,13 +58,17 @@ public struct JSONWriter {
         return writer.text
     }
 
-    /// `value` in decimal digits, written straight into `bytes` (no String on the way):
-    /// backwards into 24 bytes on the stack, then appended in one copy (a message of
-    /// telemetry writes two per reading; digit by digit into the array, each digit a
-    /// division, cost 5 % of a drain's CPU).
+    /// `value` in decimal digits, written straight into `bytes` (no String on the way).
     public static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+        withDecimal(value) { bytes.append(contentsOf: $0) }
+    }
+
+    /// `value`'s decimal digits handed to `body`: written backwards into 24 bytes on the
+    /// stack, for one copy (a message of telemetry writes two per reading; digit by digit
+    /// into an array, each digit a division, they cost 5 % of a drain's CPU).
+    public static func withDecimal<T>(_ value: Int64, _ body: (UnsafeRawBufferPointer) -> T) -> T {
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { raw in
+        return withUnsafeMutableBytes(of: &digits) { raw in
             var rest = value.magnitude
             var slot = raw.count
             repeat {
@@ -80,7 +84,7 @@ public struct JSONWriter {
                 slot -= 1
                 raw[slot] = UInt8(ascii: "-")
             }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[slot...]))
+            return body(UnsafeRawBufferPointer(rebasing: raw[slot...]))
         }
     }
 

@@ -8,24 +8,28 @@ public enum TelemetryBatch {
     /// A message written reading by reading, straight from the queue's rows,
     /// holding as many as fit `maxBytes` (the first always goes in).
     public struct Builder {
-        public private(set) var bytes: [UInt8]
+        /// The message so far is `room[0..<length]`; the rest of `room` is space already
+        /// allocated. Bytes go in with `copyMemory` (a `memmove`): the size-optimised
+        /// embedded build appends a sequence to an array byte by byte, and a reading's
+        /// body is most of a message.
+        private var room: [UInt8]
+        private var length = 0
         public private(set) var sequences: [Int64] = []
         let maxBytes: Int
 
         /// `buffer`: room to write into, taken (left empty) so that a sender can hand the
         /// same allocation from message to message (`finish` gives it back).
         public init(device: String, backfill: Bool = false, maxBytes: Int = Int.max, buffer: inout [UInt8]) {
-            bytes = []
-            swap(&bytes, &buffer)
-            bytes.removeAll(keepingCapacity: true)
+            room = []
+            swap(&room, &buffer)
             var head = JSONWriter(reservingCapacity: 64)
             head.beginObject()
             head.key("device"); head.string(device)
             if backfill { head.key("backfill"); head.bool(true) }
             head.key("readings")
-            bytes.append(contentsOf: head.bytes)
-            bytes.append(UInt8(ascii: "["))
             self.maxBytes = maxBytes
+            head.bytes.withUnsafeBytes { write($0) }
+            write(UInt8(ascii: "["))
         }
 
         public init(device: String, backfill: Bool = false, maxBytes: Int = Int.max) {
@@ -35,26 +39,26 @@ public enum TelemetryBatch {
 
         /// Adds a reading unless the message would then pass `maxBytes`; returns whether it did.
         public mutating func add(_ row: QueuedRow) -> Bool {
-            let mark = bytes.count
-            if !sequences.isEmpty { bytes.append(UInt8(ascii: ",")) }
+            let mark = length
+            if !sequences.isEmpty { write(UInt8(ascii: ",")) }
             if row.trusted {
-                bytes.append(contentsOf: TelemetryBatch.seqKey)
-                JSONWriter.appendDecimal(row.sequence, to: &bytes)
-                bytes.append(contentsOf: TelemetryBatch.timeKey)
-                JSONWriter.appendDecimal(row.time, to: &bytes)
-                bytes.append(UInt8(ascii: ","))
-                bytes.append(contentsOf: row.fragment)
-                bytes.append(UInt8(ascii: "}"))
+                TelemetryBatch.seqKey.withUnsafeBytes { write($0) }
+                JSONWriter.withDecimal(row.sequence) { write($0) }
+                TelemetryBatch.timeKey.withUnsafeBytes { write($0) }
+                JSONWriter.withDecimal(row.time) { write($0) }
+                write(UInt8(ascii: ","))
+                write(UnsafeRawBufferPointer(row.fragment))
+                write(UInt8(ascii: "}"))
             } else {
                 var writer = JSONWriter(reservingCapacity: 160 + row.fragment.count)
                 envelope(QueuedRecord(sequence: row.sequence, stream: .telemetry, time: row.time, monotonic: row.monotonic,
                                       bootID: row.bootID, trusted: false, fragment: String(decoding: row.fragment, as: UTF8.self)),
                          into: &writer)
-                bytes.append(contentsOf: writer.bytes)
+                writer.bytes.withUnsafeBytes { write($0) }
             }
             // `]}` still to come.
-            if !sequences.isEmpty && bytes.count + 2 > maxBytes {
-                bytes.removeLast(bytes.count - mark)
+            if !sequences.isEmpty && length + 2 > maxBytes {
+                length = mark
                 return false
             }
             sequences.append(row.sequence)
@@ -71,11 +75,42 @@ public enum TelemetryBatch {
 
         /// The finished payload (the builder is done with it).
         public mutating func finish() -> [UInt8] {
-            bytes.append(UInt8(ascii: "]"))
-            bytes.append(UInt8(ascii: "}"))
+            write(UInt8(ascii: "]"))
+            write(UInt8(ascii: "}"))
+            room.removeLast(room.count - length)
             var payload: [UInt8] = []
-            swap(&payload, &bytes)
+            swap(&payload, &room)
             return payload
+        }
+
+        private mutating func write(_ byte: UInt8) {
+            makeRoom(1)
+            room[length] = byte
+            length += 1
+        }
+
+        private mutating func write(_ source: UnsafeRawBufferPointer) {
+            guard let from = source.baseAddress, !source.isEmpty else { return }
+            makeRoom(source.count)
+            let at = length
+            room.withUnsafeMutableBytes { room in
+                // A call to memmove costs more than it saves below a few words (digits, keys).
+                if source.count <= 16 {
+                    for i in 0..<source.count { room[at + i] = source[i] }
+                } else {
+                    room.baseAddress!.advanced(by: at).copyMemory(from: from, byteCount: source.count)
+                }
+            }
+            length += source.count
+        }
+
+        /// At least `more` bytes allocated past `length`. The array's capacity is kept from
+        /// message to message (`buffer`), so growing it here writes only the few bytes by
+        /// which a message is longer than the last one.
+        private mutating func makeRoom(_ more: Int) {
+            let needed = length + more
+            guard room.count < needed else { return }
+            room.append(contentsOf: repeatElement(0, count: needed - room.count + 256))
         }
     }
 

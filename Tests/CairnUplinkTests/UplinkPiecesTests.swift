@@ -77,6 +77,35 @@ import CairnQueue
         }
     }
 
+    /// A message stops before the reading that would take it past `maxBytes` (the first
+    /// always goes in), and a builder handed the last message's allocation, longer or
+    /// shorter than what it writes, writes the same bytes as a fresh one.
+    @Test func aCappedMessageAndAReusedBufferWriteTheSameBytes() {
+        let records = (1...40).map { n in
+            QueuedRecord(sequence: Int64(n), stream: .telemetry, time: 1_800_000_000_000 + Int64(n),
+                         fragment: Reading(sensor: "s/\(n)" + String(repeating: "x", count: n * 3), value: Double(n), unit: "C", time: 0).fragment)
+        }
+        var spare: [UInt8] = []
+        for (cap, start) in [(Int.max, 0), (400, 5), (1, 7), (2_000, 0), (300, 20), (Int.max, 30)] {
+            var batch = TelemetryBatch.Builder(device: "gw", maxBytes: cap, buffer: &spare)
+            var taken = 0
+            for record in records[start...] {
+                guard batch.add(record) else { break }
+                taken += 1
+            }
+            let expected = TelemetryBatch.encode(device: "gw", records: records[start..<(start + taken)])
+            let payload = batch.finish()
+            #expect(payload == expected, "cap \(cap) from \(start): \(taken) taken")
+            #expect(taken >= 1)
+            #expect(payload.count <= cap || taken == 1)
+            if start + taken < records.count && cap != Int.max {
+                let oneMore = TelemetryBatch.encode(device: "gw", records: records[start...(start + taken)])
+                #expect(oneMore.count > cap, "stopped at \(taken) though \(taken + 1) fit in \(cap)")
+            }
+            spare = payload
+        }
+    }
+
     /// One stream for every message: each payload, large after small and small after large,
     /// comes back whole, and the result is no larger than its own bytes.
     @Test func oneDeflaterCompressesPayloadAfterPayload() throws {
