@@ -85,13 +85,7 @@ extension DurableQueue {
     /// Runs of consecutive numbers in `sorted`.
     static func runs(_ sorted: [Int64]) -> [ClosedRange<Int64>] {
         var runs: [ClosedRange<Int64>] = []
-        for sequence in sorted {
-            if let last = runs.last, sequence == last.upperBound + 1 {
-                runs[runs.count - 1] = last.lowerBound...sequence
-            } else if runs.last?.contains(sequence) != true {
-                runs.append(sequence...sequence)
-            }
-        }
+        SequenceSet.forEachRun(sorted) { runs.append($0) }
         return runs
     }
 }

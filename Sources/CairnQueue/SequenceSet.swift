@@ -16,8 +16,7 @@ public struct SequenceSet: Equatable {
     public var isEmpty: Bool { ranges.isEmpty }
 
     public func contains(_ sequence: Int64) -> Bool {
-        let slot = firstEnding(atOrAfter: sequence)
-        return slot < ranges.count && ranges[slot].lowerBound <= sequence
+        run(containing: sequence) != nil
     }
 
     /// The run of consecutive members that holds `sequence`, nil when it is not a member.
@@ -85,7 +84,7 @@ public struct SequenceSet: Equatable {
     }
 
     /// Calls `body` with each run of consecutive numbers, in the order given.
-    private static func forEachRun<S: Sequence>(_ sequences: S, _ body: (ClosedRange<Int64>) -> Void) where S.Element == Int64 {
+    static func forEachRun<S: Sequence>(_ sequences: S, _ body: (ClosedRange<Int64>) -> Void) where S.Element == Int64 {
         var current: ClosedRange<Int64>?
         for sequence in sequences {
             if let run = current, run.upperBound != Int64.max, sequence == run.upperBound + 1 {
