@@ -9,9 +9,9 @@ public enum TelemetryBatch {
     /// holding as many as fit `maxBytes` (the first always goes in).
     public struct Builder {
         /// The message so far is `room[0..<length]`; the rest of `room` is space already
-        /// allocated. Bytes go in with `copyMemory` (a `memmove`): the size-optimised
-        /// embedded build appends a sequence to an array byte by byte, and a reading's
-        /// body is most of a message.
+        /// allocated. A reading's body, most of a message, goes in with `copyMemory` (a
+        /// `memmove`; the size-optimised embedded build appends a sequence to an array
+        /// through a generic copy, byte by byte), digits and keys by plain stores.
         private var room: [UInt8]
         private var length = 0
         public private(set) var sequences: [Int64] = []
